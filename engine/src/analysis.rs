@@ -1,0 +1,130 @@
+//! The whole analysis of a signal: resample → features → 1 s windows → model → stitched
+//! frame timeline → notes. The CLI, the tests, the benchmarks and xtask's evaluation all call
+//! [`Analyzer`]; the live worker drives the same pieces window by window.
+
+use burn::prelude::*;
+
+use crate::audio_file::MonoAudio;
+use crate::classes::PITCH_COUNT;
+use crate::compute::ComputeDevice;
+use crate::features::{FeatureStream, frame_count};
+use crate::model_file::LoadedModel;
+use crate::notes::{Note, NoteTrackerConfig, track_notes};
+use crate::resample::{ResampleError, resample_to_analysis_rate};
+use crate::timeline::{FramePredictions, FrameTimeline, WINDOW_FRAMES, WindowPrediction, window_starts};
+
+/// Default hop between windows when analysing a file: half a window.
+pub const DEFAULT_FILE_HOP_FRAMES: usize = 50;
+/// Windows sent to the model in one batch.
+const BATCH_WINDOWS: usize = 8;
+
+/// Frame predictions and the notes tracked from them.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Per-frame probabilities.
+    pub predictions: FramePredictions,
+    /// Detected notes, sorted by onset.
+    pub notes: Vec<Note>,
+}
+
+/// A model on a device, ready to analyse signals.
+pub struct Analyzer {
+    model: LoadedModel,
+    compute: ComputeDevice,
+    hop_frames: usize,
+    notes: NoteTrackerConfig,
+}
+
+impl Analyzer {
+    /// Moves `model` to `compute`'s device. `hop_frames`: frames between window starts.
+    pub fn new(model: LoadedModel, compute: ComputeDevice, hop_frames: usize) -> Self {
+        let mut model = model;
+        model.net = model.net.to_device(&compute.device);
+        Self { model, compute, hop_frames: hop_frames.clamp(1, WINDOW_FRAMES), notes: NoteTrackerConfig::default() }
+    }
+
+    /// The model in use.
+    pub fn model(&self) -> &LoadedModel {
+        &self.model
+    }
+
+    /// The device inference runs on.
+    pub fn compute(&self) -> &ComputeDevice {
+        &self.compute
+    }
+
+    /// Feature frames of a 16 kHz signal, exactly `frames` of them (silence-padded).
+    pub fn features(&self, samples_16k: &[f32], frames: usize) -> Vec<f32> {
+        let mut stream = FeatureStream::new(&self.model.sidecar.features);
+        let mut out = Vec::with_capacity(frames * stream.frame_len());
+        stream.push(samples_16k, &mut out);
+        stream.finish(frames, &mut out);
+        out
+    }
+
+    /// Runs the model on windows of `WINDOW_FRAMES` feature frames each, concatenated.
+    pub fn predict_windows(&self, windows: &[f32]) -> Vec<WindowPrediction> {
+        let features = self.model.sidecar.model.input_features;
+        let count = windows.len() / (WINDOW_FRAMES * features);
+        let input = Tensor::<3>::from_data(
+            TensorData::new(windows.to_vec(), [count, WINDOW_FRAMES, features]),
+            &self.compute.device,
+        );
+        let out = self.model.net.forward(input);
+        let to_vec = |data: TensorData| data.try_to_vec::<f32>().expect("model outputs are f32");
+        let instrument = to_vec(out.instrument.into_data());
+        let pitch = to_vec(out.pitch.into_data());
+        let pianoroll = to_vec(out.pianoroll.into_data());
+        let clip = to_vec(out.clip.into_data());
+        let c = self.model.sidecar.classes.len();
+        (0..count)
+            .map(|w| {
+                let slice = |v: &[f32], per_window: usize| v[w * per_window..(w + 1) * per_window].to_vec();
+                WindowPrediction {
+                    instrument: slice(&instrument, WINDOW_FRAMES * c),
+                    pitch: slice(&pitch, WINDOW_FRAMES * PITCH_COUNT),
+                    pianoroll: slice(&pianoroll, WINDOW_FRAMES * c * PITCH_COUNT),
+                    clip: slice(&clip, c),
+                }
+            })
+            .collect()
+    }
+
+    /// Analyses a decoded signal. `progress(done, total)` is called after each batch of windows.
+    pub fn analyze(
+        &self,
+        audio: &MonoAudio,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<Analysis, ResampleError> {
+        let samples = resample_to_analysis_rate(&audio.samples, audio.sample_rate)?;
+        Ok(self.analyze_16k(&samples, frame_count(audio.samples.len(), audio.sample_rate), progress))
+    }
+
+    /// Analyses a 16 kHz signal into exactly `frames` frames.
+    pub fn analyze_16k(
+        &self,
+        samples_16k: &[f32],
+        frames: usize,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Analysis {
+        let per_frame = self.model.sidecar.model.input_features;
+        let padded_frames = frames.max(WINDOW_FRAMES);
+        let features = self.features(samples_16k, padded_frames);
+        let starts = window_starts(frames, self.hop_frames);
+        let mut timeline = FrameTimeline::new(self.model.sidecar.classes.clone());
+        for (done, batch) in starts.chunks(BATCH_WINDOWS).enumerate() {
+            let windows: Vec<f32> = batch
+                .iter()
+                .flat_map(|&s| &features[s * per_frame..(s + WINDOW_FRAMES) * per_frame])
+                .copied()
+                .collect();
+            for (&start, window) in batch.iter().zip(self.predict_windows(&windows)) {
+                timeline.add_window(start, &window);
+            }
+            progress((done * BATCH_WINDOWS + batch.len()).min(starts.len()), starts.len());
+        }
+        let predictions = timeline.into_predictions(frames);
+        let notes = track_notes(&predictions.classes, &predictions.pianoroll, self.notes);
+        Analysis { predictions, notes }
+    }
+}

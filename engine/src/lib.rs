@@ -1,0 +1,20 @@
+//! Timbrescope's analysis engine: everything between audio samples and "which instruments
+//! play which notes", free of host and GUI code so that the plugin, the standalone app, the
+//! CLI, xtask and the tests drive the same code.
+//!
+//! Data flow: [`audio_file`] / live audio → [`resample`] → [`features`] → [`model`] over 1 s
+//! windows → [`timeline`] stitching → [`notes`]; [`analysis`] runs the whole chain.
+
+pub mod analysis;
+pub mod audio_file;
+pub mod classes;
+pub mod compute;
+pub mod features;
+pub mod filterbank;
+pub mod midi_export;
+pub mod model;
+pub mod model_file;
+pub mod notes;
+pub mod prediction;
+pub mod resample;
+pub mod timeline;

@@ -1,0 +1,146 @@
+//! The multitask recognition network (after Hung, Chen & Yang, ISMIR 2019): one shared
+//! temporal CNN over feature frames, with per-frame heads for instrument activity, pitch
+//! activity and the instrument × pitch pianoroll, and attention pooling over time for clip
+//! scores (Gururani et al.). The 100 frames/s time axis is kept end to end.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv1d, Conv1dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig1d};
+use burn::prelude::*;
+use burn::tensor::activation::{relu, sigmoid, softmax};
+
+use crate::classes::PITCH_COUNT;
+
+/// Shape of the network; stored in the model sidecar so a record loads into the right shape.
+#[derive(Config, Debug, PartialEq)]
+pub struct ModelConfig {
+    /// Values per input feature frame (mel bands + pitch bins).
+    pub input_features: usize,
+    /// Number of instrument classes.
+    pub classes: usize,
+    /// Channels of the shared encoder.
+    #[config(default = 192)]
+    pub hidden: usize,
+    /// Time dilation of each residual block; their sum sets the temporal context.
+    #[config(default = "vec![1, 2, 4, 8]")]
+    pub dilations: Vec<usize>,
+}
+
+/// A residual dilated convolution over time.
+#[derive(Module, Debug)]
+struct TemporalBlock {
+    conv: Conv1d,
+    norm: BatchNorm,
+}
+
+impl TemporalBlock {
+    /// `[batch, hidden, time]` → `[batch, hidden, time]`.
+    fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let y = relu(self.norm.forward(self.conv.forward(x.clone())));
+        x + y
+    }
+}
+
+/// The network. Its inputs are feature frames, its outputs logits (see [`ModelLogits`]).
+#[derive(Module, Debug)]
+pub struct TimbreNet {
+    input_norm: BatchNorm,
+    input_conv: Conv1d,
+    input_conv_norm: BatchNorm,
+    blocks: Vec<TemporalBlock>,
+    instrument_head: Conv1d,
+    pitch_head: Conv1d,
+    pianoroll_head: Conv1d,
+    attention_head: Conv1d,
+}
+
+/// Raw head outputs, for the training loss (which wants logits for numerical stability).
+#[derive(Debug, Clone)]
+pub struct ModelLogits {
+    /// `[batch, time, classes]`.
+    pub instrument: Tensor<3>,
+    /// `[batch, time, 88]`.
+    pub pitch: Tensor<3>,
+    /// `[batch, time, classes, 88]`.
+    pub pianoroll: Tensor<4>,
+    /// Attention-pooled clip probabilities, `[batch, classes]` (already in [0, 1]).
+    pub clip: Tensor<2>,
+}
+
+/// Probabilities in [0, 1], the model contract of DESIGN.md.
+#[derive(Debug, Clone)]
+pub struct ModelProbabilities {
+    /// `[batch, time, classes]`.
+    pub instrument: Tensor<3>,
+    /// `[batch, time, 88]`.
+    pub pitch: Tensor<3>,
+    /// `[batch, time, classes, 88]`.
+    pub pianoroll: Tensor<4>,
+    /// `[batch, classes]`.
+    pub clip: Tensor<2>,
+}
+
+impl ModelConfig {
+    /// Builds a freshly initialised network on `device`.
+    pub fn init(&self, device: &Device) -> TimbreNet {
+        let h = self.hidden;
+        let pointwise = |out: usize| Conv1dConfig::new(h, out, 1).init(device);
+        TimbreNet {
+            input_norm: BatchNormConfig::new(self.input_features).init(device),
+            input_conv: Conv1dConfig::new(self.input_features, h, 3)
+                .with_padding(PaddingConfig1d::Same)
+                .init(device),
+            input_conv_norm: BatchNormConfig::new(h).init(device),
+            blocks: self
+                .dilations
+                .iter()
+                .map(|&d| TemporalBlock {
+                    conv: Conv1dConfig::new(h, h, 3)
+                        .with_dilation(d)
+                        .with_padding(PaddingConfig1d::Same)
+                        .init(device),
+                    norm: BatchNormConfig::new(h).init(device),
+                })
+                .collect(),
+            instrument_head: pointwise(self.classes),
+            pitch_head: pointwise(PITCH_COUNT),
+            pianoroll_head: pointwise(self.classes * PITCH_COUNT),
+            attention_head: pointwise(self.classes),
+        }
+    }
+}
+
+impl TimbreNet {
+    /// Encoder and heads. `features`: `[batch, time, input_features]`.
+    pub fn forward_logits(&self, features: Tensor<3>) -> ModelLogits {
+        let [batch, time, _] = features.dims();
+        let x = self.input_norm.forward(features.swap_dims(1, 2));
+        let mut x = relu(self.input_conv_norm.forward(self.input_conv.forward(x)));
+        for block in &self.blocks {
+            x = block.forward(x);
+        }
+        let frame_major = |t: Tensor<3>| t.swap_dims(1, 2);
+        let instrument = frame_major(self.instrument_head.forward(x.clone()));
+        let pitch = frame_major(self.pitch_head.forward(x.clone()));
+        let classes = instrument.dims()[2];
+        let pianoroll = frame_major(self.pianoroll_head.forward(x.clone()))
+            .reshape([batch, time, classes, PITCH_COUNT]);
+        // Attention normalised over time weights each frame's class probability.
+        let attention = softmax(frame_major(self.attention_head.forward(x)), 1);
+        let clip = (attention * sigmoid(instrument.clone()))
+            .sum_dim(1)
+            .reshape([batch, classes]);
+        ModelLogits { instrument, pitch, pianoroll, clip }
+    }
+
+    /// Probabilities per frame and per clip. `features`: `[batch, time, input_features]`.
+    pub fn forward(&self, features: Tensor<3>) -> ModelProbabilities {
+        let logits = self.forward_logits(features);
+        ModelProbabilities {
+            instrument: sigmoid(logits.instrument),
+            pitch: sigmoid(logits.pitch),
+            pianoroll: sigmoid(logits.pianoroll),
+            clip: logits.clip.clamp(0.0, 1.0),
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! Windowing and stitching: the model sees 1 s windows; overlapping window outputs are
+//! blended into one continuous frame timeline. Files and the live stream share this code.
+
+use crate::classes::{ClassList, PITCH_COUNT};
+
+/// Frames per model window: 1 s at 100 frames/s.
+pub const WINDOW_FRAMES: usize = 100;
+
+/// Frames at each window edge whose outputs the convolutions computed partly from padding;
+/// they get (almost) no weight where an overlapping window saw them in its interior.
+const EDGE_MARGIN_FRAMES: f32 = 10.0;
+/// Frames over which a window's weight then ramps up to full, so neighbours cross-fade.
+const EDGE_RAMP_FRAMES: f32 = 10.0;
+/// Weight floor: frames only one window covers (the ends of a signal) still get its value.
+const MIN_WEIGHT: f32 = 1e-3;
+
+/// Model outputs for one window, frame-major, probabilities in [0, 1].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowPrediction {
+    /// `[frames][classes]`.
+    pub instrument: Vec<f32>,
+    /// `[frames][88]`.
+    pub pitch: Vec<f32>,
+    /// `[frames][classes][88]`.
+    pub pianoroll: Vec<f32>,
+    /// `[classes]`, attention-pooled over the window.
+    pub clip: Vec<f32>,
+}
+
+/// Start frames of the windows that cover `total_frames` with the given hop: every `hop`
+/// frames, plus one window aligned to the end so the tail is covered without padding.
+pub fn window_starts(total_frames: usize, hop_frames: usize) -> Vec<usize> {
+    let hop = hop_frames.max(1);
+    if total_frames <= WINDOW_FRAMES {
+        return vec![0];
+    }
+    let last = total_frames - WINDOW_FRAMES;
+    let mut starts: Vec<usize> = (0..last).step_by(hop).collect();
+    starts.push(last);
+    starts
+}
+
+/// Weight of frame `i` of a window in the blend. With a hop of at most 60 frames every
+/// frame away from the signal's ends is covered at full weight by some window's interior.
+fn blend_weight(i: usize) -> f32 {
+    let to_edge = i.min(WINDOW_FRAMES - 1 - i) as f32 + 0.5;
+    ((to_edge - EDGE_MARGIN_FRAMES) / EDGE_RAMP_FRAMES).clamp(MIN_WEIGHT, 1.0)
+}
+
+/// Per-frame predictions for a whole signal, frame-major, probabilities in [0, 1].
+#[derive(Debug, Clone)]
+pub struct FramePredictions {
+    /// Meaning of every class axis.
+    pub classes: ClassList,
+    /// Number of frames `T` (10 ms each).
+    pub frames: usize,
+    /// `[T][C]`.
+    pub instrument: Vec<f32>,
+    /// `[T][88]`.
+    pub pitch: Vec<f32>,
+    /// `[T][C][88]`.
+    pub pianoroll: Vec<f32>,
+    /// `[C]`: window clip scores averaged over the signal.
+    pub clip: Vec<f32>,
+}
+
+impl FramePredictions {
+    /// Instrument probabilities of frame `t`.
+    pub fn instrument_frame(&self, t: usize) -> &[f32] {
+        let c = self.classes.len();
+        &self.instrument[t * c..(t + 1) * c]
+    }
+
+    /// Pitch probabilities of frame `t` (MIDI 21..=108).
+    pub fn pitch_frame(&self, t: usize) -> &[f32] {
+        &self.pitch[t * PITCH_COUNT..(t + 1) * PITCH_COUNT]
+    }
+
+    /// Pianoroll of frame `t`, `[C][88]`.
+    pub fn pianoroll_frame(&self, t: usize) -> &[f32] {
+        let n = self.classes.len() * PITCH_COUNT;
+        &self.pianoroll[t * n..(t + 1) * n]
+    }
+}
+
+/// Accumulates overlapping window predictions into a weighted average per frame.
+#[derive(Debug, Clone)]
+pub struct FrameTimeline {
+    classes: ClassList,
+    instrument: Vec<f32>,
+    pitch: Vec<f32>,
+    pianoroll: Vec<f32>,
+    weight: Vec<f32>,
+    clip_sum: Vec<f32>,
+    windows: usize,
+}
+
+impl FrameTimeline {
+    /// An empty timeline for a model with `classes`.
+    pub fn new(classes: ClassList) -> Self {
+        let c = classes.len();
+        Self {
+            classes,
+            instrument: Vec::new(),
+            pitch: Vec::new(),
+            pianoroll: Vec::new(),
+            weight: Vec::new(),
+            clip_sum: vec![0.0; c],
+            windows: 0,
+        }
+    }
+
+    fn grow_to(&mut self, frames: usize) {
+        if frames > self.weight.len() {
+            let c = self.classes.len();
+            self.weight.resize(frames, 0.0);
+            self.instrument.resize(frames * c, 0.0);
+            self.pitch.resize(frames * PITCH_COUNT, 0.0);
+            self.pianoroll.resize(frames * c * PITCH_COUNT, 0.0);
+        }
+    }
+
+    /// Blends in a window whose first frame is frame `start` of the timeline.
+    pub fn add_window(&mut self, start: usize, window: &WindowPrediction) {
+        let c = self.classes.len();
+        let frames = window.pitch.len() / PITCH_COUNT;
+        self.grow_to(start + frames);
+        let blend = |dst: &mut [f32], src: &[f32], per_frame: usize| {
+            for (i, (d, s)) in dst.chunks_exact_mut(per_frame).zip(src.chunks_exact(per_frame)).enumerate() {
+                let w = blend_weight(i);
+                d.iter_mut().zip(s).for_each(|(d, s)| *d += w * s);
+            }
+        };
+        blend(&mut self.instrument[start * c..], &window.instrument, c);
+        blend(&mut self.pitch[start * PITCH_COUNT..], &window.pitch, PITCH_COUNT);
+        blend(&mut self.pianoroll[start * c * PITCH_COUNT..], &window.pianoroll, c * PITCH_COUNT);
+        for (i, w) in self.weight[start..start + frames].iter_mut().enumerate() {
+            *w += blend_weight(i);
+        }
+        self.clip_sum.iter_mut().zip(&window.clip).for_each(|(s, v)| *s += v);
+        self.windows += 1;
+    }
+
+    /// The blended predictions, cut or padded (with zeros) to exactly `frames` frames.
+    pub fn into_predictions(mut self, frames: usize) -> FramePredictions {
+        self.grow_to(frames);
+        let c = self.classes.len();
+        let normalise = |values: &mut Vec<f32>, per_frame: usize, weight: &[f32]| {
+            values.truncate(frames * per_frame);
+            for (row, &w) in values.chunks_exact_mut(per_frame).zip(weight) {
+                if w > 0.0 {
+                    row.iter_mut().for_each(|v| *v /= w);
+                }
+            }
+        };
+        normalise(&mut self.instrument, c, &self.weight);
+        normalise(&mut self.pitch, PITCH_COUNT, &self.weight);
+        normalise(&mut self.pianoroll, c * PITCH_COUNT, &self.weight);
+        let windows = self.windows.max(1) as f32;
+        FramePredictions {
+            classes: self.classes,
+            frames,
+            instrument: self.instrument,
+            pitch: self.pitch,
+            pianoroll: self.pianoroll,
+            clip: self.clip_sum.iter().map(|s| s / windows).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn constant_window(classes: usize, value: f32) -> WindowPrediction {
+        WindowPrediction {
+            instrument: vec![value; WINDOW_FRAMES * classes],
+            pitch: vec![value; WINDOW_FRAMES * PITCH_COUNT],
+            pianoroll: vec![value; WINDOW_FRAMES * classes * PITCH_COUNT],
+            clip: vec![value; classes],
+        }
+    }
+
+    #[test]
+    fn windows_cover_every_frame_and_end_on_the_last() {
+        assert_eq!(window_starts(40, 10), vec![0]);
+        assert_eq!(window_starts(250, 50), vec![0, 50, 100, 150]);
+        assert_eq!(window_starts(260, 50), vec![0, 50, 100, 150, 160]);
+    }
+
+    #[test]
+    fn equal_windows_stitch_to_the_same_constant() {
+        let classes = ClassList::default_gm();
+        let mut timeline = FrameTimeline::new(classes.clone());
+        for start in window_starts(437, 30) {
+            timeline.add_window(start, &constant_window(classes.len(), 0.25));
+        }
+        let p = timeline.into_predictions(437);
+        assert_eq!(p.frames, 437);
+        for v in p.instrument.iter().chain(&p.pitch).chain(&p.pianoroll).chain(&p.clip) {
+            assert!((v - 0.25).abs() < 1e-6, "{v}");
+        }
+    }
+
+    #[test]
+    fn frames_near_a_window_edge_defer_to_the_overlapping_interior() {
+        let classes = ClassList::default_gm();
+        let mut timeline = FrameTimeline::new(classes.clone());
+        timeline.add_window(0, &constant_window(classes.len(), 0.0));
+        timeline.add_window(50, &constant_window(classes.len(), 1.0));
+        let p = timeline.into_predictions(150);
+        let c = classes.len();
+        // Frame 52 is at the second window's edge and in the first one's interior.
+        assert!(p.instrument[52 * c] < 0.01);
+        // Frame 97 is at the first window's edge and in the second one's interior.
+        assert!(p.instrument[97 * c] > 0.99);
+    }
+}

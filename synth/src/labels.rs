@@ -1,0 +1,72 @@
+//! Frame labels of a score, on the engine's 100 frames/s grid: exactly what was played.
+
+use timbrescope_engine::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
+use timbrescope_engine::features::FRAMES_PER_SECOND;
+
+use crate::score::{Score, Voice};
+
+/// Targets for one stretch of audio, frame-major, values 0 or 1.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameLabels {
+    /// Number of frames.
+    pub frames: usize,
+    /// Number of classes.
+    pub classes: usize,
+    /// `[frames][classes]`.
+    pub instrument: Vec<f32>,
+    /// `[frames][88]`.
+    pub pitch: Vec<f32>,
+    /// `[frames][classes][88]`.
+    pub pianoroll: Vec<f32>,
+    /// `[classes]`: the class plays somewhere in the stretch.
+    pub clip: Vec<f32>,
+}
+
+impl FrameLabels {
+    /// All-zero labels.
+    pub fn silent(frames: usize, classes: usize) -> Self {
+        Self {
+            frames,
+            classes,
+            instrument: vec![0.0; frames * classes],
+            pitch: vec![0.0; frames * PITCH_COUNT],
+            pianoroll: vec![0.0; frames * classes * PITCH_COUNT],
+            clip: vec![0.0; classes],
+        }
+    }
+}
+
+/// Labels `score` over `frames` frames. A note is active in the frames whose centre lies in
+/// `[onset, offset)`; notes of programmes or keys outside `classes` are left unlabelled, and
+/// percussion marks instrument activity only. Pitches outside MIDI 21–108 mark activity only.
+pub fn label_score(score: &Score, classes: &ClassList, frames: usize) -> FrameLabels {
+    let c = classes.len();
+    let mut labels = FrameLabels::silent(frames, c);
+    let fps = FRAMES_PER_SECOND as f64;
+    for part in &score.parts {
+        for note in &part.notes {
+            let class = match part.voice {
+                Voice::Program(p) => classes.class_of_program(p),
+                Voice::Percussion => classes.class_of_percussion_key(note.key),
+            };
+            let Some(class) = class else { continue };
+            let pitch = (part.voice != Voice::Percussion)
+                .then(|| note.key.checked_sub(LOWEST_MIDI_NOTE).map(usize::from))
+                .flatten()
+                .filter(|&p| p < PITCH_COUNT);
+            let first = (note.onset * fps).ceil().max(0.0) as usize;
+            let end = ((note.offset() * fps).ceil().max(0.0) as usize).min(frames);
+            for t in first..end {
+                labels.instrument[t * c + class] = 1.0;
+                if let Some(p) = pitch {
+                    labels.pitch[t * PITCH_COUNT + p] = 1.0;
+                    labels.pianoroll[(t * c + class) * PITCH_COUNT + p] = 1.0;
+                }
+            }
+            if first < end {
+                labels.clip[class] = 1.0;
+            }
+        }
+    }
+    labels
+}

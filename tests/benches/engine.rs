@@ -1,0 +1,67 @@
+//! Engine speed: front-end per 1 s window, model per 1 s window on one CPU thread, and the
+//! real-time factor of analysing a 60 s rendered file. Run with `cargo xtask bench`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
+use timbrescope_engine::compute::ComputeDevice;
+use timbrescope_engine::features::{FeatureStream, frame_count};
+use timbrescope_engine::model_file::built_in_model;
+use timbrescope_engine::timeline::WINDOW_FRAMES;
+use timbrescope_synth::procedural::{ProceduralConfig, generate};
+use timbrescope_synth::render::render_score;
+use timbrescope_tests::training_font;
+
+fn rendered(seconds: f64, rate: u32) -> Vec<f32> {
+    let classes = timbrescope_engine::classes::ClassList::default_gm();
+    let config = ProceduralConfig { duration: seconds, min_instruments: 4, max_instruments: 4 };
+    render_score(&generate(&classes, &config, 7), training_font(), rate).unwrap()
+}
+
+fn one_thread() -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let audio = rendered(1.0, 16_000);
+    let analyzer = Analyzer::new(built_in_model(&ComputeDevice::cpu().device), ComputeDevice::cpu(), DEFAULT_FILE_HOP_FRAMES);
+    let features = &analyzer.model().sidecar.features;
+
+    c.bench_function("front-end per 1 s window", |b| {
+        b.iter(|| {
+            let mut stream = FeatureStream::new(features);
+            let mut out = Vec::new();
+            stream.push(black_box(&audio), &mut out);
+            stream.finish(WINDOW_FRAMES, &mut out);
+            out
+        })
+    });
+
+    let window = analyzer.features(&audio, WINDOW_FRAMES);
+    let pool = one_thread();
+    c.bench_function("model per 1 s window (CPU, one thread)", |b| {
+        pool.install(|| b.iter(|| analyzer.predict_windows(black_box(&window))))
+    });
+
+    let long = rendered(60.0, 44_100);
+    let frames = frame_count(long.len(), 44_100);
+    let audio_file = timbrescope_engine::audio_file::MonoAudio { samples: long, sample_rate: 44_100 };
+    let mut group = c.benchmark_group("analyze 60 s file");
+    group.sample_size(10);
+    group.bench_function("analyze 60 s file (all threads)", |b| {
+        b.iter(|| analyzer.analyze(black_box(&audio_file), &mut |_, _| {}).unwrap())
+    });
+    group.finish();
+
+    // Real-time factor, printed once for the report table.
+    let started = Instant::now();
+    let analysis = analyzer.analyze(&audio_file, &mut |_, _| {}).unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(analysis.predictions.frames, frames);
+    println!("analyze real-time factor on a 60 s file: {:.4} (processing time / audio time)", seconds / 60.0);
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

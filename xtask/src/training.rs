@@ -1,0 +1,254 @@
+//! `cargo xtask train`: multitask training on procedural music rendered on the fly, with
+//! Adam, warm-up and cosine decay, checkpoints with `--resume`, a metrics log, and a final
+//! evaluation on fresh music rendered with the held-out validation font.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use timbrescope_engine::classes::ClassList;
+use timbrescope_engine::compute::ComputeDevice;
+use timbrescope_engine::features::FeatureConfig;
+use timbrescope_engine::model::{ModelConfig, TimbreNet};
+use timbrescope_engine::model_file::{ModelSidecar, SIDECAR_FORMAT, load_model, save_model};
+use timbrescope_synth::procedural::ProceduralConfig;
+use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
+
+use crate::data::{DataSpec, Example, ExampleStream, batch, piece_examples};
+use crate::loss::{LossWeights, MultitaskLoss};
+use crate::metrics::{Counts, lrap_of_clip};
+
+/// Everything that decides a training run; saved beside its checkpoints.
+#[derive(Config, Debug)]
+pub struct TrainingConfig {
+    /// Seed of the data stream and of the initial weights.
+    #[config(default = 1)]
+    pub seed: u64,
+    /// Optimiser steps.
+    #[config(default = 2000)]
+    pub steps: usize,
+    /// Windows per step.
+    #[config(default = 16)]
+    pub batch_size: usize,
+    /// Peak learning rate.
+    #[config(default = 1e-3)]
+    pub learning_rate: f64,
+    /// Steps of linear warm-up before the cosine decay.
+    #[config(default = 100)]
+    pub warmup_steps: usize,
+    /// Encoder channels.
+    #[config(default = 192)]
+    pub hidden: usize,
+    /// Length of each rendered piece in seconds (cut into 1 s windows).
+    #[config(default = 4.0)]
+    pub piece_seconds: f64,
+    /// Most instruments in a piece.
+    #[config(default = 6)]
+    pub max_instruments: usize,
+    /// Background rendering threads.
+    #[config(default = 1)]
+    pub data_threads: usize,
+    /// Steps between checkpoints (and validation passes).
+    #[config(default = 200)]
+    pub checkpoint_every: usize,
+    /// Validation pieces rendered with the held-out font.
+    #[config(default = 30)]
+    pub validation_pieces: usize,
+    /// Weight of active cells in the pianoroll loss.
+    #[config(default = 5.0)]
+    pub pianoroll_positive_weight: f64,
+}
+
+/// Progress kept in a checkpoint.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Progress {
+    step: usize,
+    wall_seconds: f64,
+}
+
+/// Validation metrics written to the sidecar and the log.
+#[derive(Debug, Clone, Serialize)]
+pub struct ValidationMetrics {
+    /// Validation windows evaluated.
+    pub windows: usize,
+    /// Frame instrument F1, micro-averaged over classes.
+    pub instrument_f1_micro: f64,
+    /// Frame pitch F1.
+    pub pitch_f1: f64,
+    /// Frame pianoroll F1 (class-aware).
+    pub pianoroll_f1: f64,
+    /// Clip label ranking average precision.
+    pub clip_lrap: f64,
+}
+
+/// Where a run writes.
+pub struct RunPaths {
+    /// Checkpoints, config and logs.
+    pub run_dir: PathBuf,
+    /// The finished model (record + sidecar).
+    pub model: PathBuf,
+}
+
+fn learning_rate(config: &TrainingConfig, step: usize) -> f64 {
+    if step < config.warmup_steps {
+        return config.learning_rate * (step + 1) as f64 / config.warmup_steps as f64;
+    }
+    let progress = (step - config.warmup_steps) as f64 / (config.steps - config.warmup_steps).max(1) as f64;
+    config.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
+}
+
+fn procedural(config: &TrainingConfig) -> ProceduralConfig {
+    ProceduralConfig { duration: config.piece_seconds, min_instruments: 1, max_instruments: config.max_instruments }
+}
+
+/// Renders the validation set: fresh pieces from the held-out font.
+pub fn validation_examples(config: &TrainingConfig, classes: &ClassList, features: &FeatureConfig) -> Result<Vec<Example>> {
+    let font = timbrescope_synth::soundfont::load_soundfont(Path::new(VALIDATION_FONT))?;
+    let mut examples = Vec::new();
+    for i in 0..config.validation_pieces {
+        let seed = u64::MAX / 2 + i as u64;
+        examples.extend(piece_examples(seed, classes, features, &procedural(config), &font)?);
+    }
+    Ok(examples)
+}
+
+/// Scores `net` on `examples`.
+pub fn evaluate(net: &TimbreNet, examples: &[Example], device: &Device) -> ValidationMetrics {
+    let net = net.valid();
+    let (mut instrument, mut pitch, mut pianoroll) = (Counts::default(), Counts::default(), Counts::default());
+    let mut lrap = Vec::new();
+    for chunk in examples.chunks(16) {
+        let b = batch(chunk, device);
+        let out = net.forward(b.features);
+        let get = |t: TensorData| t.try_to_vec::<f32>().expect("f32 outputs");
+        let (pi, pp, pr, pc) = (
+            get(out.instrument.into_data()),
+            get(out.pitch.into_data()),
+            get(out.pianoroll.into_data()),
+            get(out.clip.into_data()),
+        );
+        let c = chunk[0].labels.classes;
+        for (k, e) in chunk.iter().enumerate() {
+            let slice = |v: &[f32], n: usize| v[k * n..(k + 1) * n].to_vec();
+            instrument.add(&slice(&pi, e.labels.instrument.len()), &e.labels.instrument, 0.5);
+            pitch.add(&slice(&pp, e.labels.pitch.len()), &e.labels.pitch, 0.5);
+            pianoroll.add(&slice(&pr, e.labels.pianoroll.len()), &e.labels.pianoroll, 0.5);
+            lrap.extend(lrap_of_clip(&slice(&pc, c), &e.labels.clip));
+        }
+    }
+    ValidationMetrics {
+        windows: examples.len(),
+        instrument_f1_micro: instrument.f1(),
+        pitch_f1: pitch.f1(),
+        pianoroll_f1: pianoroll.f1(),
+        clip_lrap: lrap.iter().sum::<f64>() / lrap.len().max(1) as f64,
+    }
+}
+
+fn sidecar(config: &TrainingConfig, net: &TimbreNet, model: &ModelConfig, training: serde_json::Value, metrics: serde_json::Value) -> ModelSidecar {
+    ModelSidecar {
+        format: SIDECAR_FORMAT,
+        name: "timbrescope-default".into(),
+        classes: ClassList::default_gm(),
+        features: FeatureConfig::default(),
+        model: model.clone(),
+        parameter_count: net.num_params(),
+        training: serde_json::json!({ "config": config, "run": training }),
+        metrics,
+    }
+}
+
+/// Runs (or resumes) training as `config` says, on `compute`.
+pub fn train(config: &TrainingConfig, paths: &RunPaths, compute: &ComputeDevice, resume: bool) -> Result<()> {
+    let classes = ClassList::default_gm();
+    let features = FeatureConfig::default();
+    let model_config = ModelConfig::new(features.frame_len(), classes.len()).with_hidden(config.hidden);
+    let device = compute.device.clone().autodiff();
+    let checkpoint = paths.run_dir.join("checkpoint");
+    std::fs::create_dir_all(&paths.run_dir).with_context(|| paths.run_dir.display().to_string())?;
+    config.save(paths.run_dir.join("config.json")).context("saving config.json")?;
+
+    device.seed(config.seed);
+    let mut net = model_config.init(&device);
+    let mut optim: ModuleOptimizer = AdamConfig::new().init();
+    let mut progress = Progress { step: 0, wall_seconds: 0.0 };
+    if resume {
+        let loaded = load_model(&checkpoint.join("model"), &device).context("resuming: no usable checkpoint")?;
+        net = loaded.net;
+        optim = optim.load(checkpoint.join("optimizer.bpk")).map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
+        progress = serde_json::from_str(&std::fs::read_to_string(checkpoint.join("progress.json"))?)?;
+        eprintln!("resuming at step {}", progress.step);
+    }
+
+    let validation = validation_examples(config, &classes, &features)?;
+    let spec = DataSpec {
+        font: PathBuf::from(TRAINING_FONT),
+        first_seed: (config.seed << 32) + progress.step as u64 * 1000,
+        procedural: procedural(config),
+    };
+    let stream = ExampleStream::start(spec, classes.clone(), features.clone(), config.data_threads)?;
+    let weights = LossWeights { pianoroll_positive: config.pianoroll_positive_weight };
+    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(paths.run_dir.join("metrics.csv"))?;
+    if log.metadata()?.len() == 0 {
+        writeln!(log, "step,loss,instrument_loss,pitch_loss,pianoroll_loss,clip_loss,instrument_f1_micro,pitch_f1,pianoroll_f1,clip_lrap,examples_per_s")?;
+    }
+    let bar = ProgressBar::new(config.steps as u64).with_position(progress.step as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} steps {msg} ({eta} left)").expect("static template"));
+    let started = Instant::now();
+    let mut interval_start = (Instant::now(), progress.step);
+    let mut sums = [0.0f64; 5];
+    while progress.step < config.steps {
+        let examples: Vec<Example> = (0..config.batch_size).map(|_| stream.next()).collect();
+        let b = batch(&examples, &device);
+        let loss = MultitaskLoss::new(net.forward_logits(b.features.clone()), &b, weights);
+        let total = loss.total();
+        let values = [&total, &loss.instrument, &loss.pitch, &loss.pianoroll, &loss.clip]
+            .map(|t| f64::from(t.clone().into_scalar::<f32>()));
+        sums.iter_mut().zip(values).for_each(|(s, v)| *s += v);
+        let grads = GradientsParams::from_grads(total.backward(), &net);
+        net = optim.step(learning_rate(config, progress.step), net, grads);
+        progress.step += 1;
+        bar.set_position(progress.step as u64);
+        bar.set_message(format!("loss {:.4}", values[0]));
+
+        if progress.step % config.checkpoint_every == 0 || progress.step == config.steps {
+            let steps = (progress.step - interval_start.1).max(1) as f64;
+            let throughput = steps * config.batch_size as f64 / interval_start.0.elapsed().as_secs_f64();
+            let metrics = evaluate(&net, &validation, &device.clone().without_autodiff());
+            let mean = sums.map(|s| s / steps);
+            writeln!(
+                log,
+                "{},{:.5},{:.5},{:.5},{:.5},{:.5},{:.4},{:.4},{:.4},{:.4},{:.2}",
+                progress.step, mean[0], mean[1], mean[2], mean[3], mean[4],
+                metrics.instrument_f1_micro, metrics.pitch_f1, metrics.pianoroll_f1, metrics.clip_lrap, throughput
+            )?;
+            bar.println(format!("step {}: {:?}, {throughput:.1} examples/s", progress.step, metrics));
+            sums = [0.0; 5];
+            interval_start = (Instant::now(), progress.step);
+
+            let wall = progress.wall_seconds + started.elapsed().as_secs_f64();
+            let run = serde_json::json!({
+                "steps": progress.step,
+                "wall_seconds": wall.round(),
+                "device": compute.description,
+                "examples_per_second": throughput,
+                "training_data": format!("procedural pieces rendered on the fly from {TRAINING_FONT}"),
+                "validation_data": format!("{} fresh procedural pieces rendered from {VALIDATION_FONT}", config.validation_pieces),
+            });
+            let side = sidecar(config, &net, &model_config, run, serde_json::to_value(&metrics)?);
+            let saved = Progress { step: progress.step, wall_seconds: wall };
+            save_model(&net, &side, &checkpoint.join("model"))?;
+            optim.save(checkpoint.join("optimizer.bpk")).map_err(|e| anyhow::anyhow!("saving optimizer: {e}"))?;
+            std::fs::write(checkpoint.join("progress.json"), serde_json::to_string(&saved)?)?;
+            save_model(&net, &side, &paths.model)?;
+        }
+    }
+    bar.finish();
+    Ok(())
+}
