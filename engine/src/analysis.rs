@@ -11,7 +11,9 @@ use crate::features::{FeatureStream, frame_count};
 use crate::model_file::LoadedModel;
 use crate::notes::{Note, NoteTrackerConfig, track_notes};
 use crate::resample::{ResampleError, resample_to_analysis_rate};
-use crate::timeline::{FramePredictions, FrameTimeline, WINDOW_FRAMES, WindowPrediction, window_starts};
+use crate::timeline::{
+    FramePredictions, FrameTimeline, WINDOW_FRAMES, WindowPrediction, window_starts,
+};
 
 /// Default hop between windows when analysing a file: half a window.
 pub const DEFAULT_FILE_HOP_FRAMES: usize = 50;
@@ -40,7 +42,12 @@ impl Analyzer {
     pub fn new(model: LoadedModel, compute: ComputeDevice, hop_frames: usize) -> Self {
         let mut model = model;
         model.net = model.net.to_device(&compute.device);
-        Self { model, compute, hop_frames: hop_frames.clamp(1, WINDOW_FRAMES), notes: NoteTrackerConfig::default() }
+        Self {
+            model,
+            compute,
+            hop_frames: hop_frames.clamp(1, WINDOW_FRAMES),
+            notes: NoteTrackerConfig::default(),
+        }
     }
 
     /// The model in use.
@@ -79,7 +86,8 @@ impl Analyzer {
         let c = self.model.sidecar.classes.len();
         (0..count)
             .map(|w| {
-                let slice = |v: &[f32], per_window: usize| v[w * per_window..(w + 1) * per_window].to_vec();
+                let slice =
+                    |v: &[f32], per_window: usize| v[w * per_window..(w + 1) * per_window].to_vec();
                 WindowPrediction {
                     instrument: slice(&instrument, WINDOW_FRAMES * c),
                     pitch: slice(&pitch, WINDOW_FRAMES * PITCH_COUNT),
@@ -97,7 +105,11 @@ impl Analyzer {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Analysis, ResampleError> {
         let samples = resample_to_analysis_rate(&audio.samples, audio.sample_rate)?;
-        Ok(self.analyze_16k(&samples, frame_count(audio.samples.len(), audio.sample_rate), progress))
+        Ok(self.analyze_16k(
+            &samples,
+            frame_count(audio.samples.len(), audio.sample_rate),
+            progress,
+        ))
     }
 
     /// Analyses a 16 kHz signal into exactly `frames` frames.
@@ -121,7 +133,10 @@ impl Analyzer {
             for (&start, window) in batch.iter().zip(self.predict_windows(&windows)) {
                 timeline.add_window(start, &window);
             }
-            progress((done * BATCH_WINDOWS + batch.len()).min(starts.len()), starts.len());
+            progress(
+                (done * BATCH_WINDOWS + batch.len()).min(starts.len()),
+                starts.len(),
+            );
         }
         let predictions = timeline.into_predictions(frames);
         let notes = track_notes(&predictions.classes, &predictions.pianoroll, self.notes);

@@ -80,7 +80,9 @@ pub fn read_mono(path: &Path) -> Result<MonoAudio, AudioFileError> {
         source,
     })?;
     if file.metadata().map(|m| m.len() == 0).unwrap_or(false) {
-        return Err(AudioFileError::Empty { path: path.to_owned() });
+        return Err(AudioFileError::Empty {
+            path: path.to_owned(),
+        });
     }
     let stream = MediaSourceStream::new(Box::new(file), Default::default());
     let mut hint = Hint::new();
@@ -92,7 +94,12 @@ pub fn read_mono(path: &Path) -> Result<MonoAudio, AudioFileError> {
         reason: e.to_string(),
     };
     let probed = symphonia::default::get_probe()
-        .format(&hint, stream, &FormatOptions::default(), &MetadataOptions::default())
+        .format(
+            &hint,
+            stream,
+            &FormatOptions::default(),
+            &MetadataOptions::default(),
+        )
         .map_err(not_audio)?;
     let mut format = probed.format;
     let track = format
@@ -156,12 +163,20 @@ pub fn read_mono(path: &Path) -> Result<MonoAudio, AudioFileError> {
                 reason: format!("{decode_errors} packets failed to decode"),
             }
         } else {
-            AudioFileError::Empty { path: path.to_owned() }
+            AudioFileError::Empty {
+                path: path.to_owned(),
+            }
         });
     }
     let rate = sample_rate.unwrap_or(0);
     if !SUPPORTED_RATES.contains(&rate) {
-        return Err(AudioFileError::UnsupportedRate { path: path.to_owned(), rate });
+        return Err(AudioFileError::UnsupportedRate {
+            path: path.to_owned(),
+            rate,
+        });
     }
-    Ok(MonoAudio { samples, sample_rate: rate })
+    Ok(MonoAudio {
+        samples,
+        sample_rate: rate,
+    })
 }

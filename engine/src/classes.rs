@@ -97,7 +97,10 @@ impl ClassList {
                 percussion: None,
             })
             .collect();
-        for (name, part) in [("drums", PercussionPart::Drums), ("cymbals", PercussionPart::Cymbals)] {
+        for (name, part) in [
+            ("drums", PercussionPart::Drums),
+            ("cymbals", PercussionPart::Cymbals),
+        ] {
             classes.push(InstrumentClass {
                 name: name.to_string(),
                 programs: Vec::new(),
@@ -139,7 +142,9 @@ impl ClassList {
 
     /// The class a melodic GM programme (0-based) is rendered as, if the list covers it.
     pub fn class_of_program(&self, program: u8) -> Option<usize> {
-        self.classes.iter().position(|c| c.programs.contains(&program))
+        self.classes
+            .iter()
+            .position(|c| c.programs.contains(&program))
     }
 
     /// The class a note on the GM percussion channel belongs to, if the list covers it.
@@ -163,9 +168,24 @@ mod tests {
         assert_eq!(classes.len(), 25);
         assert_eq!(classes.class_of_program(0), classes.index_of("piano"));
         assert_eq!(classes.class_of_program(71), classes.index_of("clarinet"));
-        assert_eq!(classes.class_of_program(15), None, "dulcimer is in no class");
-        assert_eq!(classes.class_of_percussion_key(36), classes.index_of("drums"));
-        assert_eq!(classes.class_of_percussion_key(49), classes.index_of("cymbals"));
-        assert!(!classes.get(classes.index_of("drums").unwrap()).unwrap().is_pitched());
+        assert_eq!(
+            classes.class_of_program(15),
+            None,
+            "dulcimer is in no class"
+        );
+        assert_eq!(
+            classes.class_of_percussion_key(36),
+            classes.index_of("drums")
+        );
+        assert_eq!(
+            classes.class_of_percussion_key(49),
+            classes.index_of("cymbals")
+        );
+        assert!(
+            !classes
+                .get(classes.index_of("drums").unwrap())
+                .unwrap()
+                .is_pitched()
+        );
     }
 }

@@ -34,7 +34,9 @@ impl FromStr for BackendChoice {
             "cpu" => Ok(Self::Cpu),
             "gpu" => Ok(Self::Gpu),
             "auto" => Ok(Self::Auto),
-            other => Err(format!("unknown backend '{other}' (expected cpu, gpu or auto)")),
+            other => Err(format!(
+                "unknown backend '{other}' (expected cpu, gpu or auto)"
+            )),
         }
     }
 }

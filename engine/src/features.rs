@@ -37,7 +37,7 @@ pub struct FeatureConfig {
 impl Default for FeatureConfig {
     fn default() -> Self {
         Self {
-            fft_size: 2048,
+            fft_size: 4096,
             mel_bands: 64,
             mel_fmin: 30.0,
             mel_fmax: 8000.0,

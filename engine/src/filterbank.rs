@@ -106,7 +106,11 @@ pub fn mel_triangles(bands: usize, fmin: f64, fmax: f64) -> Vec<Triangle> {
         .collect();
     points
         .windows(3)
-        .map(|p| Triangle { lower: p[0], centre: p[1], upper: p[2] })
+        .map(|p| Triangle {
+            lower: p[0],
+            centre: p[1],
+            upper: p[2],
+        })
         .collect()
 }
 

@@ -16,5 +16,6 @@ pub mod model;
 pub mod model_file;
 pub mod notes;
 pub mod prediction;
+pub mod report;
 pub mod resample;
 pub mod timeline;

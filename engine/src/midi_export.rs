@@ -15,14 +15,24 @@ const MICROSECONDS_PER_QUARTER: u32 = 500_000;
 /// MIDI channel of the `track`-th exported class: 0–15 without the percussion channel.
 fn channel_for(track: usize) -> u8 {
     let channel = (track % 15) as u8;
-    if channel >= GM_PERCUSSION_CHANNEL { channel + 1 } else { channel }
+    if channel >= GM_PERCUSSION_CHANNEL {
+        channel + 1
+    } else {
+        channel
+    }
 }
 
 /// Encodes `notes` as a format-1 SMF: a tempo track, then one track per class with notes.
 pub fn notes_to_midi(notes: &[Note], classes: &ClassList) -> Vec<u8> {
     let mut tracks = vec![vec![
-        TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::Tempo(MICROSECONDS_PER_QUARTER.into())) },
-        TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::EndOfTrack) },
+        TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Meta(MetaMessage::Tempo(MICROSECONDS_PER_QUARTER.into())),
+        },
+        TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+        },
     ]];
     let names: Vec<String> = classes.names();
     for class in 0..classes.len() {
@@ -43,30 +53,54 @@ pub fn notes_to_midi(notes: &[Note], classes: &ClassList) -> Vec<u8> {
         }
         events.sort_by_key(|&(tick, on, key, _)| (tick, on, key));
         let mut track = vec![
-            TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::TrackName(names[class].as_bytes())) },
             TrackEvent {
                 delta: u28::new(0),
-                kind: TrackEventKind::Midi { channel, message: MidiMessage::ProgramChange { program: u7::new(program) } },
+                kind: TrackEventKind::Meta(MetaMessage::TrackName(names[class].as_bytes())),
+            },
+            TrackEvent {
+                delta: u28::new(0),
+                kind: TrackEventKind::Midi {
+                    channel,
+                    message: MidiMessage::ProgramChange {
+                        program: u7::new(program),
+                    },
+                },
             },
         ];
         let mut last = 0u64;
         for (tick, on, key, velocity) in events {
             let message = if on {
-                MidiMessage::NoteOn { key: u7::new(key), vel: u7::new(velocity) }
+                MidiMessage::NoteOn {
+                    key: u7::new(key),
+                    vel: u7::new(velocity),
+                }
             } else {
-                MidiMessage::NoteOff { key: u7::new(key), vel: u7::new(0) }
+                MidiMessage::NoteOff {
+                    key: u7::new(key),
+                    vel: u7::new(0),
+                }
             };
-            track.push(TrackEvent { delta: u28::new((tick - last) as u32), kind: TrackEventKind::Midi { channel, message } });
+            track.push(TrackEvent {
+                delta: u28::new((tick - last) as u32),
+                kind: TrackEventKind::Midi { channel, message },
+            });
             last = tick;
         }
-        track.push(TrackEvent { delta: u28::new(0), kind: TrackEventKind::Meta(MetaMessage::EndOfTrack) });
+        track.push(TrackEvent {
+            delta: u28::new(0),
+            kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+        });
         tracks.push(track);
     }
     let smf = Smf {
-        header: Header::new(Format::Parallel, Timing::Metrical(u15::new(TICKS_PER_QUARTER))),
+        header: Header::new(
+            Format::Parallel,
+            Timing::Metrical(u15::new(TICKS_PER_QUARTER)),
+        ),
         tracks,
     };
     let mut bytes = Vec::new();
-    smf.write_std(&mut bytes).expect("writing to memory cannot fail");
+    smf.write_std(&mut bytes)
+        .expect("writing to memory cannot fail");
     bytes
 }

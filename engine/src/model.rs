@@ -97,7 +97,8 @@ impl ModelConfig {
                 .map(|&d| TemporalBlock {
                     conv: Conv1dConfig::new(h, h, 3)
                         .with_dilation(d)
-                        .with_padding(PaddingConfig1d::Same)
+                        // Burn's `Same` ignores dilation; a 3-tap kernel dilated by d needs d per side.
+                        .with_padding(PaddingConfig1d::Explicit(d, d))
                         .init(device),
                     norm: BatchNormConfig::new(h).init(device),
                 })
@@ -123,14 +124,23 @@ impl TimbreNet {
         let instrument = frame_major(self.instrument_head.forward(x.clone()));
         let pitch = frame_major(self.pitch_head.forward(x.clone()));
         let classes = instrument.dims()[2];
-        let pianoroll = frame_major(self.pianoroll_head.forward(x.clone()))
-            .reshape([batch, time, classes, PITCH_COUNT]);
+        let pianoroll = frame_major(self.pianoroll_head.forward(x.clone())).reshape([
+            batch,
+            time,
+            classes,
+            PITCH_COUNT,
+        ]);
         // Attention normalised over time weights each frame's class probability.
         let attention = softmax(frame_major(self.attention_head.forward(x)), 1);
         let clip = (attention * sigmoid(instrument.clone()))
             .sum_dim(1)
             .reshape([batch, classes]);
-        ModelLogits { instrument, pitch, pianoroll, clip }
+        ModelLogits {
+            instrument,
+            pitch,
+            pianoroll,
+            clip,
+        }
     }
 
     /// Probabilities per frame and per clip. `features`: `[batch, time, input_features]`.

@@ -97,7 +97,10 @@ pub fn model_paths(path: &Path) -> (PathBuf, PathBuf) {
 }
 
 fn parse_sidecar(text: &str, path: &Path) -> Result<ModelSidecar, ModelFileError> {
-    let invalid = |reason: String| ModelFileError::Sidecar { path: path.to_owned(), reason };
+    let invalid = |reason: String| ModelFileError::Sidecar {
+        path: path.to_owned(),
+        reason,
+    };
     let sidecar: ModelSidecar = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
     if sidecar.format > SIDECAR_FORMAT {
         return Err(invalid(format!(
@@ -108,7 +111,9 @@ fn parse_sidecar(text: &str, path: &Path) -> Result<ModelSidecar, ModelFileError
     if sidecar.classes.len() != sidecar.model.classes
         || sidecar.features.frame_len() != sidecar.model.input_features
     {
-        return Err(invalid("class list or feature size disagrees with the network shape".into()));
+        return Err(invalid(
+            "class list or feature size disagrees with the network shape".into(),
+        ));
     }
     Ok(sidecar)
 }
@@ -120,24 +125,42 @@ fn build(
     source: ModelSource,
     device: &Device,
 ) -> Result<LoadedModel, ModelFileError> {
-    let invalid = |reason: String| ModelFileError::Record { path: record_path.to_owned(), reason };
+    let invalid = |reason: String| ModelFileError::Record {
+        path: record_path.to_owned(),
+        reason,
+    };
     let record = ModuleRecord::from_bytes(record).map_err(|e| invalid(e.to_string()))?;
     let net = sidecar
         .model
         .init(device)
         .try_load_record(record)
         .map_err(|e| invalid(e.to_string()))?;
-    Ok(LoadedModel { sidecar, net, source })
+    Ok(LoadedModel {
+        sidecar,
+        net,
+        source,
+    })
 }
 
 /// Loads the model whose record or sidecar is at `path`.
 pub fn load_model(path: &Path, device: &Device) -> Result<LoadedModel, ModelFileError> {
     let (record_path, sidecar_path) = model_paths(path);
-    let read = |p: &Path| std::fs::read(p).map_err(|source| ModelFileError::Io { path: p.to_owned(), source });
+    let read = |p: &Path| {
+        std::fs::read(p).map_err(|source| ModelFileError::Io {
+            path: p.to_owned(),
+            source,
+        })
+    };
     let sidecar_text = String::from_utf8_lossy(&read(&sidecar_path)?).into_owned();
     let sidecar = parse_sidecar(&sidecar_text, &sidecar_path)?;
     let record = Bytes::from_bytes_vec(read(&record_path)?);
-    build(sidecar, record, &record_path, ModelSource::File(record_path.clone()), device)
+    build(
+        sidecar,
+        record,
+        &record_path,
+        ModelSource::File(record_path.clone()),
+        device,
+    )
 }
 
 /// The default model compiled into the binary.
@@ -156,7 +179,10 @@ pub fn built_in_model(device: &Device) -> LoadedModel {
 
 /// Loads `path` if given; on any failure (or without a path) uses the built-in model.
 /// The second value is the reason the requested file was not used, for the caller to report.
-pub fn load_or_built_in(path: Option<&Path>, device: &Device) -> (LoadedModel, Option<ModelFileError>) {
+pub fn load_or_built_in(
+    path: Option<&Path>,
+    device: &Device,
+) -> (LoadedModel, Option<ModelFileError>) {
     match path.map(|p| load_model(p, device)) {
         Some(Ok(model)) => (model, None),
         Some(Err(e)) => (built_in_model(device), Some(e)),
@@ -165,16 +191,28 @@ pub fn load_or_built_in(path: Option<&Path>, device: &Device) -> (LoadedModel, O
 }
 
 /// Writes `net` and `sidecar` as a model file pair at `path` (any extension; both are derived).
-pub fn save_model(net: &TimbreNet, sidecar: &ModelSidecar, path: &Path) -> Result<(), ModelFileError> {
+pub fn save_model(
+    net: &TimbreNet,
+    sidecar: &ModelSidecar,
+    path: &Path,
+) -> Result<(), ModelFileError> {
     let (record_path, sidecar_path) = model_paths(path);
     if let Some(dir) = record_path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| ModelFileError::Io { path: dir.to_owned(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| ModelFileError::Io {
+            path: dir.to_owned(),
+            source,
+        })?;
     }
     net.clone()
         .into_record()
         .save(&record_path)
-        .map_err(|e| ModelFileError::Record { path: record_path.clone(), reason: e.to_string() })?;
+        .map_err(|e| ModelFileError::Record {
+            path: record_path.clone(),
+            reason: e.to_string(),
+        })?;
     let json = serde_json::to_string_pretty(sidecar).expect("sidecar serialises");
-    std::fs::write(&sidecar_path, json + "\n")
-        .map_err(|source| ModelFileError::Io { path: sidecar_path, source })
+    std::fs::write(&sidecar_path, json + "\n").map_err(|source| ModelFileError::Io {
+        path: sidecar_path,
+        source,
+    })
 }

@@ -34,7 +34,11 @@ pub struct NoteTrackerConfig {
 
 impl Default for NoteTrackerConfig {
     fn default() -> Self {
-        Self { on_threshold: 0.5, off_threshold: 0.3, min_frames: 5 }
+        Self {
+            on_threshold: 0.5,
+            off_threshold: 0.3,
+            min_frames: 5,
+        }
     }
 }
 
@@ -93,7 +97,10 @@ impl NoteTracker {
                     self.close(index, note, self.frame, out);
                 }
                 None if p >= self.config.on_threshold => {
-                    self.open[index] = Some(OpenNote { start: self.frame, peak: p });
+                    self.open[index] = Some(OpenNote {
+                        start: self.frame,
+                        peak: p,
+                    });
                 }
                 None => {}
             }
@@ -127,7 +134,11 @@ pub fn track_notes(classes: &ClassList, pianoroll: &[f32], config: NoteTrackerCo
 mod tests {
     use super::*;
 
-    fn roll(classes: &ClassList, frames: usize, on: &[(usize, u8, std::ops::Range<usize>, f32)]) -> Vec<f32> {
+    fn roll(
+        classes: &ClassList,
+        frames: usize,
+        on: &[(usize, u8, std::ops::Range<usize>, f32)],
+    ) -> Vec<f32> {
         let n = classes.len() * PITCH_COUNT;
         let mut roll = vec![0.0; frames * n];
         for (class, pitch, range, p) in on {
@@ -142,7 +153,11 @@ mod tests {
     fn hysteresis_keeps_a_note_through_a_dip_and_drops_flicker() {
         let classes = ClassList::default_gm();
         let violin = classes.index_of("violin").unwrap();
-        let mut pr = roll(&classes, 100, &[(violin, 69, 10..60, 0.9), (violin, 72, 70..73, 0.9)]);
+        let mut pr = roll(
+            &classes,
+            100,
+            &[(violin, 69, 10..60, 0.9), (violin, 72, 70..73, 0.9)],
+        );
         // A dip to 0.4 (below on, above off) must not split the note.
         pr[30 * classes.len() * PITCH_COUNT + violin * PITCH_COUNT + 48] = 0.4;
         let notes = track_notes(&classes, &pr, NoteTrackerConfig::default());

@@ -77,7 +77,11 @@ impl PredictionFile {
                     velocity: rounded(n.velocity),
                 })
                 .collect(),
-            clip_scores: names.iter().cloned().zip(p.clip.iter().copied().map(rounded)).collect(),
+            clip_scores: names
+                .iter()
+                .cloned()
+                .zip(p.clip.iter().copied().map(rounded))
+                .collect(),
             classes: names,
         }
     }

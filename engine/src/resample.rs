@@ -7,8 +7,21 @@ use rubato::{FftFixedIn, Resampler};
 
 use crate::features::ANALYSIS_RATE;
 
-/// Input frames handed to the FFT resampler per call.
+/// Input frames handed to the FFT resampler per call, roughly.
 const CHUNK: usize = 1024;
+/// FFT sub-chunks per call (rubato's `sub_chunks`).
+const SUB_CHUNKS: usize = 2;
+
+/// An input chunk near [`CHUNK`] for which rubato's output FFT length is even, so that its
+/// reported delay (half that length) is a whole number of samples and compensates exactly.
+fn chunk_for(input_rate: u32) -> usize {
+    let (mut a, mut b) = (input_rate, ANALYSIS_RATE);
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    let unit = 2 * SUB_CHUNKS * (input_rate / a) as usize;
+    unit * (CHUNK / unit).max(1)
+}
 
 /// Resamples a mono stream from `input_rate` to 16 kHz.
 pub struct StreamResampler {
@@ -38,15 +51,21 @@ impl StreamResampler {
             let resampler = FftFixedIn::<f32>::new(
                 input_rate as usize,
                 ANALYSIS_RATE as usize,
-                CHUNK,
-                2,
+                chunk_for(input_rate),
+                SUB_CHUNKS,
                 1,
             )
-            .map_err(|e| ResampleError { rate: input_rate, reason: e.to_string() })?;
+            .map_err(|e| ResampleError {
+                rate: input_rate,
+                reason: e.to_string(),
+            })?;
             Some(resampler)
         };
         let delay_left = inner.as_ref().map_or(0, |r| r.output_delay());
-        let output = vec![vec![0.0; inner.as_ref().map_or(0, |r| r.output_frames_max())]];
+        let output = vec![vec![
+            0.0;
+            inner.as_ref().map_or(0, |r| r.output_frames_max())
+        ]];
         Ok(Self {
             inner,
             input_rate,
@@ -76,7 +95,11 @@ impl StreamResampler {
         while self.pending.len() - start >= resampler.input_frames_next() {
             let needed = resampler.input_frames_next();
             let (used, made) = resampler
-                .process_into_buffer(&[&self.pending[start..start + needed]], &mut self.output, None)
+                .process_into_buffer(
+                    &[&self.pending[start..start + needed]],
+                    &mut self.output,
+                    None,
+                )
                 .expect("buffers are sized by the resampler itself");
             start += used;
             let skip = self.delay_left.min(made);
@@ -90,10 +113,11 @@ impl StreamResampler {
     /// Ends the stream: flushes the resampler so the total output is exactly
     /// `ceil(inputs × 16000 / input_rate)` samples.
     pub fn finish(&mut self, out: &mut Vec<f32>) {
-        let expected = (self.consumed_in * u64::from(ANALYSIS_RATE)).div_ceil(u64::from(self.input_rate));
+        let expected =
+            (self.consumed_in * u64::from(ANALYSIS_RATE)).div_ceil(u64::from(self.input_rate));
         if self.inner.is_some() {
             // Zero input pushes the tail (and the filter delay) out of the resampler.
-            let zeros = vec![0.0; CHUNK];
+            let zeros = vec![0.0; chunk_for(self.input_rate)];
             let consumed = self.consumed_in;
             while self.produced_out < expected {
                 self.push(&zeros, out);
@@ -109,7 +133,8 @@ impl StreamResampler {
 /// Resamples a whole mono signal to 16 kHz.
 pub fn resample_to_analysis_rate(samples: &[f32], rate: u32) -> Result<Vec<f32>, ResampleError> {
     let mut resampler = StreamResampler::new(rate)?;
-    let mut out = Vec::with_capacity(samples.len() * ANALYSIS_RATE as usize / rate as usize + CHUNK);
+    let mut out =
+        Vec::with_capacity(samples.len() * ANALYSIS_RATE as usize / rate as usize + CHUNK);
     resampler.push(samples, &mut out);
     resampler.finish(&mut out);
     Ok(out)

@@ -126,18 +126,33 @@ impl FrameTimeline {
         let frames = window.pitch.len() / PITCH_COUNT;
         self.grow_to(start + frames);
         let blend = |dst: &mut [f32], src: &[f32], per_frame: usize| {
-            for (i, (d, s)) in dst.chunks_exact_mut(per_frame).zip(src.chunks_exact(per_frame)).enumerate() {
+            for (i, (d, s)) in dst
+                .chunks_exact_mut(per_frame)
+                .zip(src.chunks_exact(per_frame))
+                .enumerate()
+            {
                 let w = blend_weight(i);
                 d.iter_mut().zip(s).for_each(|(d, s)| *d += w * s);
             }
         };
         blend(&mut self.instrument[start * c..], &window.instrument, c);
-        blend(&mut self.pitch[start * PITCH_COUNT..], &window.pitch, PITCH_COUNT);
-        blend(&mut self.pianoroll[start * c * PITCH_COUNT..], &window.pianoroll, c * PITCH_COUNT);
+        blend(
+            &mut self.pitch[start * PITCH_COUNT..],
+            &window.pitch,
+            PITCH_COUNT,
+        );
+        blend(
+            &mut self.pianoroll[start * c * PITCH_COUNT..],
+            &window.pianoroll,
+            c * PITCH_COUNT,
+        );
         for (i, w) in self.weight[start..start + frames].iter_mut().enumerate() {
             *w += blend_weight(i);
         }
-        self.clip_sum.iter_mut().zip(&window.clip).for_each(|(s, v)| *s += v);
+        self.clip_sum
+            .iter_mut()
+            .zip(&window.clip)
+            .for_each(|(s, v)| *s += v);
         self.windows += 1;
     }
 
@@ -197,7 +212,13 @@ mod tests {
         }
         let p = timeline.into_predictions(437);
         assert_eq!(p.frames, 437);
-        for v in p.instrument.iter().chain(&p.pitch).chain(&p.pianoroll).chain(&p.clip) {
+        for v in p
+            .instrument
+            .iter()
+            .chain(&p.pitch)
+            .chain(&p.pianoroll)
+            .chain(&p.clip)
+        {
             assert!((v - 0.25).abs() < 1e-6, "{v}");
         }
     }

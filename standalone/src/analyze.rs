@@ -13,7 +13,7 @@ use timbrescope_engine::model_file::load_or_built_in;
 use timbrescope_engine::prediction::PredictionFile;
 
 use crate::AnalyzeArgs;
-use crate::report::write_report;
+use timbrescope_engine::report::write_report;
 
 /// Files longer than this get a progress bar.
 const PROGRESS_MIN_SECONDS: f64 = 5.0;
@@ -68,7 +68,8 @@ fn output_path(out: &Path, input: &Path, ext: &str, several: bool) -> PathBuf {
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create folder", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create folder", dir.display()))?;
     }
     std::fs::write(path, bytes).with_context(|| format!("{}: cannot write", path.display()))
 }
@@ -96,12 +97,16 @@ fn analyze_one(analyzer: &Analyzer, input: &Path, args: &AnalyzeArgs, several: b
 
     if let Some(out) = &args.json {
         let path = output_path(out, input, "json", several);
-        let json = serde_json::to_vec(&PredictionFile::from_analysis(&analysis)).expect("serialisable");
+        let json =
+            serde_json::to_vec(&PredictionFile::from_analysis(&analysis)).expect("serialisable");
         write_file(&path, &json)?;
     }
     if let Some(out) = &args.midi {
         let path = output_path(out, input, "mid", several);
-        write_file(&path, &notes_to_midi(&analysis.notes, &analysis.predictions.classes))?;
+        write_file(
+            &path,
+            &notes_to_midi(&analysis.notes, &analysis.predictions.classes),
+        )?;
     }
     if let Some(out) = &args.png {
         let path = output_path(out, input, "png", several);
@@ -115,13 +120,26 @@ fn analyze_one(analyzer: &Analyzer, input: &Path, args: &AnalyzeArgs, several: b
 /// One line per file: length, instruments with their clip scores, note count.
 fn summary(input: &Path, seconds: f64, analysis: &Analysis) -> String {
     let p = &analysis.predictions;
-    let mut ranked: Vec<(String, f32)> = p.classes.names().into_iter().zip(p.clip.iter().copied()).collect();
+    let mut ranked: Vec<(String, f32)> = p
+        .classes
+        .names()
+        .into_iter()
+        .zip(p.clip.iter().copied())
+        .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let named: Vec<String> = ranked
         .iter()
         .filter(|(_, score)| *score >= SUMMARY_THRESHOLD)
         .map(|(name, score)| format!("{name} {score:.2}"))
         .collect();
-    let instruments = if named.is_empty() { "no instrument detected".to_string() } else { named.join(", ") };
-    format!("{}: {seconds:.1} s, {instruments}; {} notes", input.display(), analysis.notes.len())
+    let instruments = if named.is_empty() {
+        "no instrument detected".to_string()
+    } else {
+        named.join(", ")
+    };
+    format!(
+        "{}: {seconds:.1} s, {instruments}; {} notes",
+        input.display(),
+        analysis.notes.len()
+    )
 }

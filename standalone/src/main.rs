@@ -2,7 +2,6 @@
 //! activity, pitch activity, notes, MIDI and a PNG report, headless.
 
 mod analyze;
-mod report;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -5,12 +5,15 @@ use std::process::{Command, Output};
 
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::prediction::PredictionFile;
-use timbrescope_synth::render::render_score;
 use timbrescope_synth::demo::demo_score;
+use timbrescope_synth::render::render_score;
 use timbrescope_tests::{training_font, write_wav};
 
 fn timbrescope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_timbrescope")).args(args).output().expect("binary runs")
+    Command::new(env!("CARGO_BIN_EXE_timbrescope"))
+        .args(args)
+        .output()
+        .expect("binary runs")
 }
 
 fn rendered_ensemble(path: &Path) -> f64 {
@@ -25,33 +28,88 @@ fn analyze_writes_json_midi_and_png_for_a_rendered_ensemble() {
     let tmp = tempfile::tempdir().unwrap();
     let wav = tmp.path().join("ensemble.wav");
     let seconds = rendered_ensemble(&wav);
-    let (json, midi, png) = (tmp.path().join("out.json"), tmp.path().join("out.mid"), tmp.path().join("out.png"));
+    let (json, midi, png) = (
+        tmp.path().join("out.json"),
+        tmp.path().join("out.mid"),
+        tmp.path().join("out.png"),
+    );
     let out = timbrescope(&[
-        "analyze", wav.to_str().unwrap(), "--backend", "cpu",
-        "--json", json.to_str().unwrap(), "--midi", midi.to_str().unwrap(), "--png", png.to_str().unwrap(),
+        "analyze",
+        wav.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--json",
+        json.to_str().unwrap(),
+        "--midi",
+        midi.to_str().unwrap(),
+        "--png",
+        png.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let prediction: PredictionFile = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let prediction: PredictionFile =
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
     let frames = (seconds * 100.0).ceil() as usize;
     assert_eq!(prediction.hop_s, Some(0.01));
     assert_eq!(prediction.classes, ClassList::default_gm().names());
     assert_eq!(prediction.instrument_activity.len(), frames);
     assert_eq!(prediction.pitch_activity.len(), frames);
-    assert!(prediction.instrument_activity.iter().all(|row| row.len() == prediction.classes.len()));
+    assert!(
+        prediction
+            .instrument_activity
+            .iter()
+            .all(|row| row.len() == prediction.classes.len())
+    );
     assert!(prediction.pitch_activity.iter().all(|row| row.len() == 88));
-    let all = prediction.instrument_activity.iter().chain(&prediction.pitch_activity).flatten();
+    let all = prediction
+        .instrument_activity
+        .iter()
+        .chain(&prediction.pitch_activity)
+        .flatten();
     assert!(all.copied().all(|v| (0.0..=1.0).contains(&v)));
     assert_eq!(prediction.clip_scores.len(), prediction.classes.len());
     for note in &prediction.notes {
-        assert!(note.onset < note.offset && note.offset <= seconds + 0.011 && (21..=108).contains(&note.pitch));
+        assert!(
+            note.onset < note.offset
+                && note.offset <= seconds + 0.011
+                && (21..=108).contains(&note.pitch)
+        );
     }
 
     let bytes = std::fs::read(&midi).unwrap();
     let smf = midly::Smf::parse(&bytes).expect("midly parses the MIDI file back");
-    let note_ons = smf.tracks.iter().flatten().filter(|e| matches!(e.kind, midly::TrackEventKind::Midi { message: midly::MidiMessage::NoteOn { .. }, .. })).count();
-    assert_eq!(note_ons, prediction.notes.len(), "one note-on per detected note");
-    assert_eq!(smf.tracks.len(), 1 + prediction.notes.iter().map(|n| &n.class).collect::<std::collections::BTreeSet<_>>().len());
+    let note_ons = smf
+        .tracks
+        .iter()
+        .flatten()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                midly::TrackEventKind::Midi {
+                    message: midly::MidiMessage::NoteOn { .. },
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(
+        note_ons,
+        prediction.notes.len(),
+        "one note-on per detected note"
+    );
+    assert_eq!(
+        smf.tracks.len(),
+        1 + prediction
+            .notes
+            .iter()
+            .map(|n| &n.class)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    );
 
     let image = std::fs::read(&png).unwrap();
     assert_eq!(&image[..8], b"\x89PNG\r\n\x1a\n");
@@ -76,21 +134,41 @@ fn bad_files_each_get_one_line_and_the_good_file_is_still_analysed() {
     let missing = dir.join("missing.wav");
     let out_dir = dir.join("out");
 
-    let args: Vec<&str> = ["analyze", "--backend", "cpu", "--json", out_dir.to_str().unwrap()]
-        .into_iter()
-        .chain([&empty, &text, &good, &corrupt, &missing].map(|p| p.to_str().unwrap()))
-        .collect();
+    let args: Vec<&str> = [
+        "analyze",
+        "--backend",
+        "cpu",
+        "--json",
+        out_dir.to_str().unwrap(),
+    ]
+    .into_iter()
+    .chain([&empty, &text, &good, &corrupt, &missing].map(|p| p.to_str().unwrap()))
+    .collect();
     let out = timbrescope(&args);
-    assert!(!out.status.success(), "a failing file makes the exit code non-zero");
+    assert!(
+        !out.status.success(),
+        "a failing file makes the exit code non-zero"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 4, "{stderr}");
-    for (path, reason) in [(&empty, "no audio"), (&text, "not a readable audio file"), (&corrupt, "audio"), (&missing, "cannot open")] {
+    for (path, reason) in [
+        (&empty, "no audio"),
+        (&text, "not a readable audio file"),
+        (&corrupt, "audio"),
+        (&missing, "cannot open"),
+    ] {
         let name = path.to_str().unwrap();
-        let line = errors.iter().find(|l| l.contains(name)).unwrap_or_else(|| panic!("no line for {name}: {stderr}"));
+        let line = errors
+            .iter()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no line for {name}: {stderr}"));
         assert!(line.contains(reason), "{line}");
     }
-    assert!(out_dir.join("good.json").exists(), "the good file was analysed");
+    assert!(
+        out_dir.join("good.json").exists(),
+        "the good file was analysed"
+    );
 }
 
 #[test]
@@ -101,8 +179,18 @@ fn a_corrupt_model_file_warns_and_uses_the_built_in_model() {
     let model = tmp.path().join("bad.bpk");
     std::fs::write(&model, b"garbage").unwrap();
     std::fs::write(tmp.path().join("bad.json"), b"{ not json").unwrap();
-    let out = timbrescope(&["analyze", wav.to_str().unwrap(), "--backend", "cpu", "--model", model.to_str().unwrap()]);
+    let out = timbrescope(&[
+        "analyze",
+        wav.to_str().unwrap(),
+        "--backend",
+        "cpu",
+        "--model",
+        model.to_str().unwrap(),
+    ]);
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("bad.json") && stderr.contains("built-in model"), "{stderr}");
+    assert!(
+        stderr.contains("bad.json") && stderr.contains("built-in model"),
+        "{stderr}"
+    );
 }

@@ -21,7 +21,11 @@ pub struct ProceduralConfig {
 
 impl Default for ProceduralConfig {
     fn default() -> Self {
-        Self { duration: 4.0, min_instruments: 1, max_instruments: 6 }
+        Self {
+            duration: 4.0,
+            min_instruments: 1,
+            max_instruments: 6,
+        }
     }
 }
 
@@ -76,7 +80,9 @@ struct Harmony {
 impl Harmony {
     /// Scale notes within `[low, high]`.
     fn notes_in(&self, low: u8, high: u8) -> Vec<u8> {
-        (low..=high).filter(|k| self.scale.contains(&((k + 12 - self.root % 12) % 12))).collect()
+        (low..=high)
+            .filter(|k| self.scale.contains(&((k + 12 - self.root % 12) % 12)))
+            .collect()
     }
 
     /// Pitch classes of the triad on scale degree `degree`.
@@ -97,26 +103,50 @@ pub fn generate(classes: &ClassList, config: &ProceduralConfig, seed: u64) -> Sc
     let density: f64 = rng.random_range(0.3..1.0);
     let count = rng.random_range(config.min_instruments..=config.max_instruments);
     // A chord per bar or half bar, shared by every part.
-    let chord_len = beat * if rng.random_bool(0.5) { beats_per_bar as f64 } else { 2.0 };
+    let chord_len = beat
+        * if rng.random_bool(0.5) {
+            beats_per_bar as f64
+        } else {
+            2.0
+        };
     let chord_count = (config.duration / chord_len).ceil() as usize + 1;
-    let progression: Vec<usize> = (0..chord_count).map(|_| [0, 3, 4, 5, 1, 2][rng.random_range(0..6)]).collect();
-    let chord_at = |t: f64| harmony.triad(progression[((t / chord_len) as usize).min(chord_count - 1)]);
+    let progression: Vec<usize> = (0..chord_count)
+        .map(|_| [0, 3, 4, 5, 1, 2][rng.random_range(0..6)])
+        .collect();
+    let chord_at =
+        |t: f64| harmony.triad(progression[((t / chord_len) as usize).min(chord_count - 1)]);
 
     let mut parts = Vec::new();
     for _ in 0..count {
-        let class = classes.get(rng.random_range(0..classes.len())).expect("index in range");
+        let class = classes
+            .get(rng.random_range(0..classes.len()))
+            .expect("index in range");
         let (voice, role) = match class.percussion {
             Some(PercussionPart::Drums) => (Voice::Percussion, Role::Drums),
             Some(PercussionPart::Cymbals) => (Voice::Percussion, Role::Cymbals),
             None => {
                 let program = class.programs[rng.random_range(0..class.programs.len())];
-                let role = [Role::Melody, Role::Melody, Role::Chords, Role::Arpeggio, Role::Bass][rng.random_range(0..5)];
+                let role = [
+                    Role::Melody,
+                    Role::Melody,
+                    Role::Chords,
+                    Role::Arpeggio,
+                    Role::Bass,
+                ][rng.random_range(0..5)];
                 (Voice::Program(program), role)
             }
         };
         let (low, high) = range_of(class);
         let notes = match role {
-            Role::Melody => melody(&mut rng, &harmony, low, high, beat, density, config.duration),
+            Role::Melody => melody(
+                &mut rng,
+                &harmony,
+                low,
+                high,
+                beat,
+                density,
+                config.duration,
+            ),
             Role::Chords => chords(&mut rng, &chord_at, low, high, chord_len, config.duration),
             Role::Arpeggio => arpeggio(&mut rng, &chord_at, low, high, beat, config.duration),
             Role::Bass => bass(&mut rng, &chord_at, low, high, beat, config.duration),
@@ -130,15 +160,31 @@ pub fn generate(classes: &ClassList, config: &ProceduralConfig, seed: u64) -> Sc
         part.chorus = rng.random_range(0..=60);
         parts.push(part);
     }
-    Score { parts, duration: config.duration }
+    Score {
+        parts,
+        duration: config.duration,
+    }
 }
 
 fn note(rng: &mut StdRng, onset: f64, duration: f64, key: u8) -> ScoreNote {
-    ScoreNote { onset, duration, key, velocity: rng.random_range(50..=120) }
+    ScoreNote {
+        onset,
+        duration,
+        key,
+        velocity: rng.random_range(50..=120),
+    }
 }
 
 /// A stepwise line with rests, note lengths from sixteenths to half notes.
-fn melody(rng: &mut StdRng, harmony: &Harmony, low: u8, high: u8, beat: f64, density: f64, end: f64) -> Vec<ScoreNote> {
+fn melody(
+    rng: &mut StdRng,
+    harmony: &Harmony,
+    low: u8,
+    high: u8,
+    beat: f64,
+    density: f64,
+    end: f64,
+) -> Vec<ScoreNote> {
     let pool = harmony.notes_in(low, high);
     let mut index = rng.random_range(pool.len() / 4..(3 * pool.len() / 4).max(pool.len() / 4 + 1));
     let mut t = rng.random_range(0.0..beat);
@@ -158,24 +204,42 @@ fn melody(rng: &mut StdRng, harmony: &Harmony, low: u8, high: u8, beat: f64, den
 
 /// The keys of pitch classes `chord` within `[low, high]`, lowest voicing first.
 fn voicing(chord: [u8; 3], low: u8, high: u8, count: usize) -> Vec<u8> {
-    (low..=high).filter(|k| chord.contains(&(k % 12))).take(count).collect()
+    (low..=high)
+        .filter(|k| chord.contains(&(k % 12)))
+        .take(count)
+        .collect()
 }
 
-fn chords(rng: &mut StdRng, chord_at: &dyn Fn(f64) -> [u8; 3], low: u8, high: u8, chord_len: f64, end: f64) -> Vec<ScoreNote> {
+fn chords(
+    rng: &mut StdRng,
+    chord_at: &dyn Fn(f64) -> [u8; 3],
+    low: u8,
+    high: u8,
+    chord_len: f64,
+    end: f64,
+) -> Vec<ScoreNote> {
     let mut notes = Vec::new();
     let mut t = 0.0;
     let bottom = rng.random_range(low..=low.max(high.saturating_sub(14)));
     while t < end {
         let size = rng.random_range(3..=4);
         for key in voicing(chord_at(t), bottom, high, size) {
-            notes.push(note(rng, t, chord_len * rng.random_range(0.7..1.0), key));
+            let length = chord_len * rng.random_range(0.7..1.0);
+            notes.push(note(rng, t, length, key));
         }
         t += chord_len;
     }
     notes
 }
 
-fn arpeggio(rng: &mut StdRng, chord_at: &dyn Fn(f64) -> [u8; 3], low: u8, high: u8, beat: f64, end: f64) -> Vec<ScoreNote> {
+fn arpeggio(
+    rng: &mut StdRng,
+    chord_at: &dyn Fn(f64) -> [u8; 3],
+    low: u8,
+    high: u8,
+    beat: f64,
+    end: f64,
+) -> Vec<ScoreNote> {
     let step = beat * if rng.random_bool(0.5) { 0.5 } else { 0.25 };
     let bottom = rng.random_range(low..=low.max(high.saturating_sub(14)));
     let mut notes = Vec::new();
@@ -185,7 +249,8 @@ fn arpeggio(rng: &mut StdRng, chord_at: &dyn Fn(f64) -> [u8; 3], low: u8, high: 
         let keys = voicing(chord_at(t), bottom, high, 4);
         if !keys.is_empty() {
             let key = keys[i % keys.len()];
-            notes.push(note(rng, t, step * rng.random_range(0.8..1.6), key));
+            let length = step * rng.random_range(0.8..1.6);
+            notes.push(note(rng, t, length, key));
         }
         i += 1;
         t += step;
@@ -193,16 +258,28 @@ fn arpeggio(rng: &mut StdRng, chord_at: &dyn Fn(f64) -> [u8; 3], low: u8, high: 
     notes
 }
 
-fn bass(rng: &mut StdRng, chord_at: &dyn Fn(f64) -> [u8; 3], low: u8, high: u8, beat: f64, end: f64) -> Vec<ScoreNote> {
+fn bass(
+    rng: &mut StdRng,
+    chord_at: &dyn Fn(f64) -> [u8; 3],
+    low: u8,
+    high: u8,
+    beat: f64,
+    end: f64,
+) -> Vec<ScoreNote> {
     let mut notes = Vec::new();
     let mut t = 0.0;
     let top = high.min(low + 18);
     while t < end {
         let chord = chord_at(t);
-        let pc = if rng.random_bool(0.75) { chord[0] } else { chord[rng.random_range(1..3)] };
+        let pc = if rng.random_bool(0.75) {
+            chord[0]
+        } else {
+            chord[rng.random_range(1..3)]
+        };
         if let Some(key) = (low..=top).find(|k| k % 12 == pc) {
             let length = beat * [1.0, 1.0, 0.5, 2.0][rng.random_range(0..4)];
-            notes.push(note(rng, t, length * rng.random_range(0.7..0.95), key));
+            let held = length * rng.random_range(0.7..0.95);
+            notes.push(note(rng, t, held, key));
             t += length;
         } else {
             t += beat;
@@ -227,10 +304,12 @@ fn drums(rng: &mut StdRng, beat: f64, beats_per_bar: usize, end: f64) -> Vec<Sco
             notes.push(note(rng, t, 0.15, 36));
         }
         if on_beat && beat_index % 2 == 1 {
-            notes.push(note(rng, t, 0.15, [38, 40][rng.random_range(0..2)]));
+            let key = [38, 40][rng.random_range(0..2)];
+            notes.push(note(rng, t, 0.15, key));
         }
         if rng.random_bool(0.05) {
-            notes.push(note(rng, t, 0.15, [41, 45, 48, 50][rng.random_range(0..4)]));
+            let key = [41, 45, 48, 50][rng.random_range(0..4)];
+            notes.push(note(rng, t, 0.15, key));
         }
         eighth += 1;
         t += beat / 2.0;
@@ -246,9 +325,11 @@ fn cymbals(rng: &mut StdRng, beat: f64, beats_per_bar: usize, end: f64) -> Vec<S
     let mut index = 0usize;
     while t < end {
         if ride {
-            notes.push(note(rng, t, 0.3, [51, 59][rng.random_range(0..2)]));
+            let key = [51, 59][rng.random_range(0..2)];
+            notes.push(note(rng, t, 0.3, key));
         } else if index % beats_per_bar == 0 && rng.random_bool(0.7) {
-            notes.push(note(rng, t, 1.0, [49, 57, 52, 55][rng.random_range(0..4)]));
+            let key = [49, 57, 52, 55][rng.random_range(0..4)];
+            notes.push(note(rng, t, 1.0, key));
         }
         index += 1;
         t += beat;

@@ -49,7 +49,14 @@ pub struct Part {
 impl Part {
     /// A part with neutral mix settings.
     pub fn new(voice: Voice, notes: Vec<ScoreNote>) -> Self {
-        Self { voice, notes, volume: 100, pan: 64, reverb: 40, chorus: 0 }
+        Self {
+            voice,
+            notes,
+            volume: 100,
+            pan: 64,
+            reverb: 40,
+            chorus: 0,
+        }
     }
 }
 

@@ -53,5 +53,8 @@ pub fn load_soundfont(path: &Path) -> Result<Arc<SoundFont>, SoundFontError> {
     let mut file = std::io::BufReader::new(std::fs::File::open(path).map_err(open_error)?);
     SoundFont::new(&mut file)
         .map(Arc::new)
-        .map_err(|e| SoundFontError::Invalid { path: path.to_owned(), reason: format!("{e:?}") })
+        .map_err(|e| SoundFontError::Invalid {
+            path: path.to_owned(),
+            reason: format!("{e:?}"),
+        })
 }

@@ -16,17 +16,28 @@ use timbrescope_tests::training_font;
 
 fn rendered(seconds: f64, rate: u32) -> Vec<f32> {
     let classes = timbrescope_engine::classes::ClassList::default_gm();
-    let config = ProceduralConfig { duration: seconds, min_instruments: 4, max_instruments: 4 };
+    let config = ProceduralConfig {
+        duration: seconds,
+        min_instruments: 4,
+        max_instruments: 4,
+    };
     render_score(&generate(&classes, &config, 7), training_font(), rate).unwrap()
 }
 
 fn one_thread() -> rayon::ThreadPool {
-    rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
 }
 
 fn bench(c: &mut Criterion) {
     let audio = rendered(1.0, 16_000);
-    let analyzer = Analyzer::new(built_in_model(&ComputeDevice::cpu().device), ComputeDevice::cpu(), DEFAULT_FILE_HOP_FRAMES);
+    let analyzer = Analyzer::new(
+        built_in_model(&ComputeDevice::cpu().device),
+        ComputeDevice::cpu(),
+        DEFAULT_FILE_HOP_FRAMES,
+    );
     let features = &analyzer.model().sidecar.features;
 
     c.bench_function("front-end per 1 s window", |b| {
@@ -47,11 +58,18 @@ fn bench(c: &mut Criterion) {
 
     let long = rendered(60.0, 44_100);
     let frames = frame_count(long.len(), 44_100);
-    let audio_file = timbrescope_engine::audio_file::MonoAudio { samples: long, sample_rate: 44_100 };
+    let audio_file = timbrescope_engine::audio_file::MonoAudio {
+        samples: long,
+        sample_rate: 44_100,
+    };
     let mut group = c.benchmark_group("analyze 60 s file");
     group.sample_size(10);
     group.bench_function("analyze 60 s file (all threads)", |b| {
-        b.iter(|| analyzer.analyze(black_box(&audio_file), &mut |_, _| {}).unwrap())
+        b.iter(|| {
+            analyzer
+                .analyze(black_box(&audio_file), &mut |_, _| {})
+                .unwrap()
+        })
     });
     group.finish();
 
@@ -60,7 +78,10 @@ fn bench(c: &mut Criterion) {
     let analysis = analyzer.analyze(&audio_file, &mut |_, _| {}).unwrap();
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(analysis.predictions.frames, frames);
-    println!("analyze real-time factor on a 60 s file: {:.4} (processing time / audio time)", seconds / 60.0);
+    println!(
+        "analyze real-time factor on a 60 s file: {:.4} (processing time / audio time)",
+        seconds / 60.0
+    );
 }
 
 criterion_group!(benches, bench);

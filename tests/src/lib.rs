@@ -6,9 +6,9 @@ pub use timbrescope_synth::wav::write_wav;
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
+use timbrescope_synth::SoundFont;
 use timbrescope_synth::render::render_score;
 use timbrescope_synth::score::{Part, Score, ScoreNote};
-use timbrescope_synth::SoundFont;
 use timbrescope_synth::soundfont::{TRAINING_FONT, load_soundfont};
 
 /// The training SoundFont, loaded once per test process.
@@ -28,12 +28,20 @@ pub fn sine(hz: f64, seconds: f64, rate: u32) -> Vec<f32> {
 /// Notes `(key, onset, duration)` of one GM programme, all at velocity 100.
 pub fn notes(list: &[(u8, f64, f64)]) -> Vec<ScoreNote> {
     list.iter()
-        .map(|&(key, onset, duration)| ScoreNote { onset, duration, key, velocity: 100 })
+        .map(|&(key, onset, duration)| ScoreNote {
+            onset,
+            duration,
+            key,
+            velocity: 100,
+        })
         .collect()
 }
 
 /// Renders `parts` for `seconds` at `rate` with the training font.
 pub fn render(parts: Vec<Part>, seconds: f64, rate: u32) -> Vec<f32> {
-    let score = Score { parts, duration: seconds };
+    let score = Score {
+        parts,
+        duration: seconds,
+    };
     render_score(&score, training_font(), rate).expect("fixture scores render")
 }

@@ -6,7 +6,9 @@ use burn::module::Module;
 use timbrescope_engine::analysis::Analyzer;
 use timbrescope_engine::audio_file::read_mono;
 use timbrescope_engine::compute::{BackendChoice, ComputeDevice, select_device};
-use timbrescope_engine::model_file::{ModelSource, built_in_model, load_model, load_or_built_in, save_model};
+use timbrescope_engine::model_file::{
+    ModelSource, built_in_model, load_model, load_or_built_in, save_model,
+};
 use timbrescope_engine::timeline::WINDOW_FRAMES;
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::{notes, render, sine, write_wav};
@@ -21,15 +23,27 @@ fn a_file_of_duration_d_yields_ceil_d_times_100_frames() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     let analyzer = cpu_analyzer(50);
-    for (seconds, rate) in [(0.005, 44_100), (0.5, 48_000), (1.234, 44_100), (2.9999, 96_000), (3.0, 22_050)] {
+    for (seconds, rate) in [
+        (0.005, 44_100),
+        (0.5, 48_000),
+        (1.234, 44_100),
+        (2.9999, 96_000),
+        (3.0, 22_050),
+    ] {
         let path = dir.join(format!("tone-{seconds}-{rate}.wav"));
         write_wav(&path, &sine(440.0, seconds, rate), rate).unwrap();
         let audio = read_mono(&path).unwrap();
         let analysis = analyzer.analyze(&audio, &mut |_, _| {}).unwrap();
         let duration = audio.samples.len() as f64 / f64::from(rate);
         let expected = (duration * 100.0 - 1e-9).ceil() as usize;
-        assert_eq!(analysis.predictions.frames, expected, "{seconds} s at {rate} Hz");
-        assert_eq!(analysis.predictions.instrument.len(), expected * analysis.predictions.classes.len());
+        assert_eq!(
+            analysis.predictions.frames, expected,
+            "{seconds} s at {rate} Hz"
+        );
+        assert_eq!(
+            analysis.predictions.instrument.len(),
+            expected * analysis.predictions.classes.len()
+        );
     }
 }
 
@@ -37,7 +51,11 @@ fn a_file_of_duration_d_yields_ceil_d_times_100_frames() {
 fn stitching_has_no_seams_on_a_steady_tone() {
     // A held organ note: every window sees the same sound, so the timeline must be flat
     // across window borders (hop 25 frames puts a border every 250 ms).
-    let audio = render(vec![Part::new(Voice::Program(19), notes(&[(57, 0.0, 4.0)]))], 4.0, 16_000);
+    let audio = render(
+        vec![Part::new(Voice::Program(19), notes(&[(57, 0.0, 4.0)]))],
+        4.0,
+        16_000,
+    );
     let analysis = cpu_analyzer(25).analyze_16k(&audio, 400, &mut |_, _| {});
     let p = &analysis.predictions;
     let c = p.classes.len();
@@ -61,7 +79,10 @@ fn cpu_and_wgpu_backends_agree_within_1e_3() {
         .unwrap_or_else(|e| panic!("{e}: install mesa-vulkan-drivers for the lavapipe adapter"));
     let audio = render(
         vec![
-            Part::new(Voice::Program(0), notes(&[(60, 0.0, 2.0), (64, 0.0, 2.0), (67, 0.0, 2.0)])),
+            Part::new(
+                Voice::Program(0),
+                notes(&[(60, 0.0, 2.0), (64, 0.0, 2.0), (67, 0.0, 2.0)]),
+            ),
             Part::new(Voice::Program(73), notes(&[(79, 0.2, 0.8), (81, 1.0, 0.8)])),
         ],
         2.0,
@@ -73,7 +94,12 @@ fn cpu_and_wgpu_backends_agree_within_1e_3() {
     let windows = &features[..per_window * 2];
     let on_cpu = cpu.predict_windows(windows);
     let on_gpu = Analyzer::new(built_in_model(&gpu.device), gpu, 50).predict_windows(windows);
-    let max_diff = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0f32, f32::max);
+    let max_diff = |a: &[f32], b: &[f32]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max)
+    };
     for (c, g) in on_cpu.iter().zip(&on_gpu) {
         let worst = max_diff(&c.instrument, &g.instrument)
             .max(max_diff(&c.pitch, &g.pitch))
@@ -110,10 +136,18 @@ fn a_corrupt_model_file_falls_back_to_the_built_in_model_with_a_reason() {
     let (loaded, reason) = load_or_built_in(Some(&dir.join("broken.bpk")), &device);
     assert_eq!(loaded.source, ModelSource::BuiltIn);
     let reason = reason.expect("the failure is reported").to_string();
-    assert!(reason.contains("broken.bpk") && reason.contains("invalid model weights"), "{reason}");
+    assert!(
+        reason.contains("broken.bpk") && reason.contains("invalid model weights"),
+        "{reason}"
+    );
 
     let (_, missing) = load_or_built_in(Some(Path::new("/nonexistent/model.bpk")), &device);
-    assert!(missing.unwrap().to_string().contains("/nonexistent/model.json"));
+    assert!(
+        missing
+            .unwrap()
+            .to_string()
+            .contains("/nonexistent/model.json")
+    );
 }
 
 #[test]
@@ -121,6 +155,11 @@ fn the_built_in_model_keeps_the_size_budget() {
     let model = built_in_model(&ComputeDevice::cpu().device);
     assert!(model.sidecar.parameter_count <= 3_000_000);
     assert_eq!(model.net.num_params(), model.sidecar.parameter_count);
-    let bytes = std::fs::metadata(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/default-model.bpk")).unwrap().len();
+    let bytes = std::fs::metadata(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../assets/default-model.bpk"
+    ))
+    .unwrap()
+    .len();
     assert!(bytes <= 10 * 1024 * 1024, "{bytes} bytes");
 }

@@ -13,7 +13,10 @@ fn frames_of(samples: &[f32]) -> (FeatureConfig, Vec<Vec<f32>>) {
     let mut flat = Vec::new();
     stream.push(samples, &mut flat);
     stream.finish(frame_count(samples.len(), ANALYSIS_RATE), &mut flat);
-    let frames = flat.chunks(stream.frame_len()).map(<[f32]>::to_vec).collect();
+    let frames = flat
+        .chunks(stream.frame_len())
+        .map(<[f32]>::to_vec)
+        .collect();
     (config, frames)
 }
 
@@ -23,7 +26,12 @@ fn pitch_bins<'a>(config: &FeatureConfig, frame: &'a [f32]) -> &'a [f32] {
 }
 
 fn argmax(values: &[f32]) -> usize {
-    values.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).map(|(i, _)| i).unwrap()
+    values
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(b.1))
+        .map(|(i, _)| i)
+        .unwrap()
 }
 
 #[test]
@@ -45,14 +53,25 @@ fn the_pitch_bank_covers_the_piano_and_harmonics_up_to_nyquist() {
     let config = FeatureConfig::default();
     let bins = config.pitch_bins();
     assert!(config.pitch_bin_of(108) < bins, "C8 must have a bin");
-    let top_midi = config.pitch_first_midi() + (bins - 1) as f64 / config.pitch_bins_per_semitone as f64;
-    assert!(top_midi > 118.0, "harmonics up to ~8 kHz (MIDI 119), got {top_midi}");
+    let top_midi =
+        config.pitch_first_midi() + (bins - 1) as f64 / config.pitch_bins_per_semitone as f64;
+    assert!(
+        top_midi > 118.0,
+        "harmonics up to ~8 kHz (MIDI 119), got {top_midi}"
+    );
     assert!(config.pitch_bins_per_semitone >= 3);
 }
 
 #[test]
 fn a_rendered_c_major_triad_lights_its_three_semitones() {
-    let audio = render(vec![Part::new(Voice::Program(0), notes(&[(60, 0.0, 1.5), (64, 0.0, 1.5), (67, 0.0, 1.5)]))], 1.5, ANALYSIS_RATE);
+    let audio = render(
+        vec![Part::new(
+            Voice::Program(0),
+            notes(&[(60, 0.0, 1.5), (64, 0.0, 1.5), (67, 0.0, 1.5)]),
+        )],
+        1.5,
+        ANALYSIS_RATE,
+    );
     let (config, frames) = frames_of(&audio);
     // Mean energy per semitone (strongest of its bins) over the sustained part, below C5 so
     // that harmonics of the chord tones do not compete.
@@ -60,15 +79,27 @@ fn a_rendered_c_major_triad_lights_its_three_semitones() {
         let centre = config.pitch_bin_of(midi);
         frames[20..120]
             .iter()
-            .map(|f| pitch_bins(&config, f)[centre - 1..=centre + 1].iter().copied().fold(f32::MIN, f32::max))
+            .map(|f| {
+                pitch_bins(&config, f)[centre - 1..=centre + 1]
+                    .iter()
+                    .copied()
+                    .fold(f32::MIN, f32::max)
+            })
             .sum::<f32>()
             / 100.0
     };
-    let mut ranked: Vec<(u8, f32)> = (LOWEST_MIDI_NOTE..72).map(|m| (m, semitone_energy(m))).collect();
+    let mut ranked: Vec<(u8, f32)> = (LOWEST_MIDI_NOTE..72)
+        .map(|m| (m, semitone_energy(m)))
+        .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
     let mut top: Vec<u8> = ranked[..3].iter().map(|r| r.0).collect();
     top.sort();
-    assert_eq!(top, vec![60, 64, 67], "strongest semitones: {:?}", &ranked[..6]);
+    assert_eq!(
+        top,
+        vec![60, 64, 67],
+        "strongest semitones: {:?}",
+        &ranked[..6]
+    );
 }
 
 /// Frequency of a sine from its zero crossings over the middle of the signal.
@@ -93,11 +124,17 @@ fn resampling_to_16_khz_keeps_a_sines_frequency_and_length() {
             let expected_len = (input.len() as u64 * 16_000).div_ceil(u64::from(rate)) as usize;
             assert_eq!(output.len(), expected_len, "{rate} Hz");
             let measured = measured_frequency(&output, ANALYSIS_RATE);
-            assert!((measured - hz).abs() < 0.05, "{rate} Hz: {hz} Hz came out as {measured} Hz");
+            assert!(
+                (measured - hz).abs() < 0.05,
+                "{rate} Hz: {hz} Hz came out as {measured} Hz"
+            );
             // No delay: the resampled sine keeps its phase (starts rising from zero).
             let t = 1000;
             let expected = 0.5 * (std::f64::consts::TAU * hz * t as f64 / 16_000.0).sin();
-            assert!((f64::from(output[t]) - expected).abs() < 0.02, "{rate} Hz: phase shifted");
+            assert!(
+                (f64::from(output[t]) - expected).abs() < 0.02,
+                "{rate} Hz: phase shifted"
+            );
         }
     }
 }

@@ -9,10 +9,10 @@ use std::thread::JoinHandle;
 
 use anyhow::Result;
 use burn::prelude::*;
-use timbrescope_synth::SoundFont;
 use timbrescope_engine::classes::{ClassList, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, FeatureConfig, FeatureStream, frame_count};
 use timbrescope_engine::timeline::WINDOW_FRAMES;
+use timbrescope_synth::SoundFont;
 use timbrescope_synth::labels::{FrameLabels, label_score};
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::render::render_score;
@@ -49,13 +49,26 @@ pub fn piece_examples(
         .map(|w| {
             let range = |per: usize| w * WINDOW_FRAMES * per..(w + 1) * WINDOW_FRAMES * per;
             let mut window = FrameLabels::silent(WINDOW_FRAMES, c);
-            window.instrument.copy_from_slice(&labels.instrument[range(c)]);
-            window.pitch.copy_from_slice(&labels.pitch[range(PITCH_COUNT)]);
-            window.pianoroll.copy_from_slice(&labels.pianoroll[range(c * PITCH_COUNT)]);
+            window
+                .instrument
+                .copy_from_slice(&labels.instrument[range(c)]);
+            window
+                .pitch
+                .copy_from_slice(&labels.pitch[range(PITCH_COUNT)]);
+            window
+                .pianoroll
+                .copy_from_slice(&labels.pianoroll[range(c * PITCH_COUNT)]);
             for (k, clip) in window.clip.iter_mut().enumerate() {
-                *clip = if window.instrument.chunks_exact(c).any(|row| row[k] > 0.0) { 1.0 } else { 0.0 };
+                *clip = if window.instrument.chunks_exact(c).any(|row| row[k] > 0.0) {
+                    1.0
+                } else {
+                    0.0
+                };
             }
-            Example { features: feature_frames[range(per_frame)].to_vec(), labels: window }
+            Example {
+                features: feature_frames[range(per_frame)].to_vec(),
+                labels: window,
+            }
         })
         .collect())
 }
@@ -79,17 +92,29 @@ pub struct ExampleStream {
 
 impl ExampleStream {
     /// Starts the workers; worker `k` renders pieces `first_seed + k`, `+ k + threads`, …
-    pub fn start(spec: DataSpec, classes: ClassList, features: FeatureConfig, threads: usize) -> Result<Self> {
+    pub fn start(
+        spec: DataSpec,
+        classes: ClassList,
+        features: FeatureConfig,
+        threads: usize,
+    ) -> Result<Self> {
         let font = load_soundfont(&spec.font)?;
         let (sender, receiver) = sync_channel(256);
         let workers = (0..threads.max(1))
             .map(|k| {
-                let (spec, classes, features, font, sender): (_, _, _, _, SyncSender<Example>) =
-                    (spec.clone(), classes.clone(), features.clone(), font.clone(), sender.clone());
+                let (spec, classes, features, font, sender): (_, _, _, _, SyncSender<Example>) = (
+                    spec.clone(),
+                    classes.clone(),
+                    features.clone(),
+                    font.clone(),
+                    sender.clone(),
+                );
                 std::thread::spawn(move || {
                     let mut seed = spec.first_seed + k as u64;
                     loop {
-                        let Ok(examples) = piece_examples(seed, &classes, &features, &spec.procedural, &font) else {
+                        let Ok(examples) =
+                            piece_examples(seed, &classes, &features, &spec.procedural, &font)
+                        else {
                             seed += threads as u64;
                             continue;
                         };
@@ -108,7 +133,9 @@ impl ExampleStream {
 
     /// The next example (blocks until one is rendered).
     pub fn next(&self) -> Example {
-        self.receiver.recv().expect("workers run until the stream is dropped")
+        self.receiver
+            .recv()
+            .expect("workers run until the stream is dropped")
     }
 }
 
@@ -143,13 +170,27 @@ pub fn batch(examples: &[Example], device: &Device) -> Batch {
     let n = examples.len();
     let c = examples[0].labels.classes;
     let f = examples[0].features.len() / WINDOW_FRAMES;
-    let stack = |get: &dyn Fn(&Example) -> &[f32]| -> Vec<f32> { examples.iter().flat_map(|e| get(e).iter().copied()).collect() };
+    let stack = |get: &dyn Fn(&Example) -> &[f32]| -> Vec<f32> {
+        examples
+            .iter()
+            .flat_map(|e| get(e).iter().copied())
+            .collect()
+    };
     let t = WINDOW_FRAMES;
     Batch {
         features: Tensor::from_data(TensorData::new(stack(&|e| &e.features), [n, t, f]), device),
-        instrument: Tensor::from_data(TensorData::new(stack(&|e| &e.labels.instrument), [n, t, c]), device),
-        pitch: Tensor::from_data(TensorData::new(stack(&|e| &e.labels.pitch), [n, t, PITCH_COUNT]), device),
-        pianoroll: Tensor::from_data(TensorData::new(stack(&|e| &e.labels.pianoroll), [n, t, c, PITCH_COUNT]), device),
+        instrument: Tensor::from_data(
+            TensorData::new(stack(&|e| &e.labels.instrument), [n, t, c]),
+            device,
+        ),
+        pitch: Tensor::from_data(
+            TensorData::new(stack(&|e| &e.labels.pitch), [n, t, PITCH_COUNT]),
+            device,
+        ),
+        pianoroll: Tensor::from_data(
+            TensorData::new(stack(&|e| &e.labels.pianoroll), [n, t, c, PITCH_COUNT]),
+            device,
+        ),
         clip: Tensor::from_data(TensorData::new(stack(&|e| &e.labels.clip), [n, c]), device),
     }
 }

@@ -16,14 +16,21 @@ pub struct LossWeights {
 
 /// Mean binary cross-entropy on logits, positives weighted by `positive_weight`.
 /// Uses `softplus` forms, which stay finite for any logit.
-pub fn bce_with_logits<const D: usize>(logits: Tensor<D>, targets: Tensor<D>, positive_weight: f64) -> Tensor<1> {
+pub fn bce_with_logits<const D: usize>(
+    logits: Tensor<D>,
+    targets: Tensor<D>,
+    positive_weight: f64,
+) -> Tensor<1> {
     let positive = targets.clone() * softplus(logits.clone().neg(), 1.0) * positive_weight;
     let negative = (targets.neg() + 1.0) * softplus(logits, 1.0);
     (positive + negative).mean()
 }
 
 /// Mean binary cross-entropy on probabilities (the clip scores are pooled probabilities).
-pub fn bce_on_probabilities<const D: usize>(probabilities: Tensor<D>, targets: Tensor<D>) -> Tensor<1> {
+pub fn bce_on_probabilities<const D: usize>(
+    probabilities: Tensor<D>,
+    targets: Tensor<D>,
+) -> Tensor<1> {
     let p = probabilities.clamp(1e-6, 1.0 - 1e-6);
     let loss = targets.clone() * p.clone().log() + (targets.neg() + 1.0) * (p.neg() + 1.0).log();
     loss.mean().neg()
@@ -48,7 +55,11 @@ impl MultitaskLoss {
         Self {
             instrument: bce_with_logits(logits.instrument, batch.instrument.clone(), 1.0),
             pitch: bce_with_logits(logits.pitch, batch.pitch.clone(), 1.0),
-            pianoroll: bce_with_logits(logits.pianoroll, batch.pianoroll.clone(), weights.pianoroll_positive),
+            pianoroll: bce_with_logits(
+                logits.pianoroll,
+                batch.pianoroll.clone(),
+                weights.pianoroll_positive,
+            ),
             clip: bce_on_probabilities(logits.clip, batch.clip.clone()),
         }
     }

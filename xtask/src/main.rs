@@ -62,17 +62,39 @@ enum Command {
 
 fn main() -> Result<()> {
     match Cli::parse().command {
-        Command::Train { config, run_dir, out, resume, backend } => {
-            let config = TrainingConfig::load(&config).with_context(|| format!("{}: invalid training config", config.display()))?;
+        Command::Train {
+            config,
+            run_dir,
+            out,
+            resume,
+            backend,
+        } => {
+            let config = TrainingConfig::load(&config)
+                .with_context(|| format!("{}: invalid training config", config.display()))?;
             let compute = select_device(backend)?;
             eprintln!("training on {}", compute.description);
-            train(&config, &RunPaths { run_dir, model: out }, &compute, resume)
+            train(
+                &config,
+                &RunPaths {
+                    run_dir,
+                    model: out,
+                },
+                &compute,
+                resume,
+            )
         }
         Command::Bench => {
             // The dev profile has fully optimised dependencies; benchmarking in it reuses the
             // one burn build instead of compiling burn again for the release profile.
             let status = Process::new(env!("CARGO"))
-                .args(["bench", "--profile", "dev", "-p", "timbrescope-tests", "--bench", "engine"])
+                .args([
+                    "bench",
+                    "--profile",
+                    "dev",
+                    "--workspace",
+                    "--bench",
+                    "engine",
+                ])
                 .status()
                 .context("starting cargo bench")?;
             if !status.success() {
@@ -84,7 +106,11 @@ fn main() -> Result<()> {
             let font = load_soundfont(Path::new(TRAINING_FONT))?;
             let audio = render_score(&demo_score(DEMO_REPEATS), &font, DEMO_RATE)?;
             write_wav(&out, &audio, DEMO_RATE).with_context(|| out.display().to_string())?;
-            eprintln!("wrote {} ({:.1} s)", out.display(), audio.len() as f64 / f64::from(DEMO_RATE));
+            eprintln!(
+                "wrote {} ({:.1} s)",
+                out.display(),
+                audio.len() as f64 / f64::from(DEMO_RATE)
+            );
             Ok(())
         }
     }

@@ -39,7 +39,10 @@ impl Counts {
 
     /// Harmonic mean of precision and recall.
     pub fn f1(&self) -> f64 {
-        ratio(2 * self.true_positive, 2 * self.true_positive + self.false_positive + self.false_negative)
+        ratio(
+            2 * self.true_positive,
+            2 * self.true_positive + self.false_positive + self.false_negative,
+        )
     }
 }
 
@@ -54,7 +57,9 @@ pub fn lrap_of_clip(scores: &[f32], truth: &[f32]) -> Option<f64> {
     if relevant.is_empty() {
         return None;
     }
-    let rank_among = |i: usize, pool: &mut dyn Iterator<Item = usize>| pool.filter(|&j| scores[j] >= scores[i]).count();
+    let rank_among = |i: usize, pool: &mut dyn Iterator<Item = usize>| {
+        pool.filter(|&j| scores[j] >= scores[i]).count()
+    };
     let total: f64 = relevant
         .iter()
         .map(|&i| {
@@ -74,7 +79,14 @@ mod tests {
     fn f1_matches_hand_counts() {
         let mut counts = Counts::default();
         counts.add(&[0.9, 0.8, 0.1, 0.7], &[1.0, 0.0, 1.0, 1.0], 0.5);
-        assert_eq!(counts, Counts { true_positive: 2, false_positive: 1, false_negative: 1 });
+        assert_eq!(
+            counts,
+            Counts {
+                true_positive: 2,
+                false_positive: 1,
+                false_negative: 1
+            }
+        );
         assert!((counts.f1() - 2.0 / 3.0).abs() < 1e-12);
     }
 

@@ -20,7 +20,7 @@ use timbrescope_engine::model_file::{ModelSidecar, SIDECAR_FORMAT, load_model, s
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
 
-use crate::data::{DataSpec, Example, ExampleStream, batch, piece_examples};
+use crate::data::{Batch, DataSpec, Example, ExampleStream, batch, piece_examples};
 use crate::loss::{LossWeights, MultitaskLoss};
 use crate::metrics::{Counts, lrap_of_clip};
 
@@ -99,21 +99,36 @@ fn learning_rate(config: &TrainingConfig, step: usize) -> f64 {
     if step < config.warmup_steps {
         return config.learning_rate * (step + 1) as f64 / config.warmup_steps as f64;
     }
-    let progress = (step - config.warmup_steps) as f64 / (config.steps - config.warmup_steps).max(1) as f64;
+    let progress =
+        (step - config.warmup_steps) as f64 / (config.steps - config.warmup_steps).max(1) as f64;
     config.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
 }
 
 fn procedural(config: &TrainingConfig) -> ProceduralConfig {
-    ProceduralConfig { duration: config.piece_seconds, min_instruments: 1, max_instruments: config.max_instruments }
+    ProceduralConfig {
+        duration: config.piece_seconds,
+        min_instruments: 1,
+        max_instruments: config.max_instruments,
+    }
 }
 
 /// Renders the validation set: fresh pieces from the held-out font.
-pub fn validation_examples(config: &TrainingConfig, classes: &ClassList, features: &FeatureConfig) -> Result<Vec<Example>> {
+pub fn validation_examples(
+    config: &TrainingConfig,
+    classes: &ClassList,
+    features: &FeatureConfig,
+) -> Result<Vec<Example>> {
     let font = timbrescope_synth::soundfont::load_soundfont(Path::new(VALIDATION_FONT))?;
     let mut examples = Vec::new();
     for i in 0..config.validation_pieces {
         let seed = u64::MAX / 2 + i as u64;
-        examples.extend(piece_examples(seed, classes, features, &procedural(config), &font)?);
+        examples.extend(piece_examples(
+            seed,
+            classes,
+            features,
+            &procedural(config),
+            &font,
+        )?);
     }
     Ok(examples)
 }
@@ -121,7 +136,8 @@ pub fn validation_examples(config: &TrainingConfig, classes: &ClassList, feature
 /// Scores `net` on `examples`.
 pub fn evaluate(net: &TimbreNet, examples: &[Example], device: &Device) -> ValidationMetrics {
     let net = net.valid();
-    let (mut instrument, mut pitch, mut pianoroll) = (Counts::default(), Counts::default(), Counts::default());
+    let (mut instrument, mut pitch, mut pianoroll) =
+        (Counts::default(), Counts::default(), Counts::default());
     let mut lrap = Vec::new();
     for chunk in examples.chunks(16) {
         let b = batch(chunk, device);
@@ -136,9 +152,17 @@ pub fn evaluate(net: &TimbreNet, examples: &[Example], device: &Device) -> Valid
         let c = chunk[0].labels.classes;
         for (k, e) in chunk.iter().enumerate() {
             let slice = |v: &[f32], n: usize| v[k * n..(k + 1) * n].to_vec();
-            instrument.add(&slice(&pi, e.labels.instrument.len()), &e.labels.instrument, 0.5);
+            instrument.add(
+                &slice(&pi, e.labels.instrument.len()),
+                &e.labels.instrument,
+                0.5,
+            );
             pitch.add(&slice(&pp, e.labels.pitch.len()), &e.labels.pitch, 0.5);
-            pianoroll.add(&slice(&pr, e.labels.pianoroll.len()), &e.labels.pianoroll, 0.5);
+            pianoroll.add(
+                &slice(&pr, e.labels.pianoroll.len()),
+                &e.labels.pianoroll,
+                0.5,
+            );
             lrap.extend(lrap_of_clip(&slice(&pc, c), &e.labels.clip));
         }
     }
@@ -151,7 +175,13 @@ pub fn evaluate(net: &TimbreNet, examples: &[Example], device: &Device) -> Valid
     }
 }
 
-fn sidecar(config: &TrainingConfig, net: &TimbreNet, model: &ModelConfig, training: serde_json::Value, metrics: serde_json::Value) -> ModelSidecar {
+fn sidecar(
+    config: &TrainingConfig,
+    net: &TimbreNet,
+    model: &ModelConfig,
+    training: serde_json::Value,
+    metrics: serde_json::Value,
+) -> ModelSidecar {
     ModelSidecar {
         format: SIDECAR_FORMAT,
         name: "timbrescope-default".into(),
@@ -164,25 +194,63 @@ fn sidecar(config: &TrainingConfig, net: &TimbreNet, model: &ModelConfig, traini
     }
 }
 
+/// One Adam step on `batch`; returns the updated network and the loss terms before the step
+/// (total, instrument, pitch, pianoroll, clip).
+pub fn optimisation_step(
+    net: TimbreNet,
+    optim: &mut ModuleOptimizer,
+    batch: &Batch,
+    weights: LossWeights,
+    learning_rate: f64,
+) -> (TimbreNet, [f64; 5]) {
+    let loss = MultitaskLoss::new(net.forward_logits(batch.features.clone()), batch, weights);
+    let total = loss.total();
+    let values = [
+        &total,
+        &loss.instrument,
+        &loss.pitch,
+        &loss.pianoroll,
+        &loss.clip,
+    ]
+    .map(|t| f64::from(t.clone().into_scalar::<f32>()));
+    let grads = GradientsParams::from_grads(total.backward(), &net);
+    (optim.step(learning_rate, net, grads), values)
+}
+
 /// Runs (or resumes) training as `config` says, on `compute`.
-pub fn train(config: &TrainingConfig, paths: &RunPaths, compute: &ComputeDevice, resume: bool) -> Result<()> {
+pub fn train(
+    config: &TrainingConfig,
+    paths: &RunPaths,
+    compute: &ComputeDevice,
+    resume: bool,
+) -> Result<()> {
     let classes = ClassList::default_gm();
     let features = FeatureConfig::default();
-    let model_config = ModelConfig::new(features.frame_len(), classes.len()).with_hidden(config.hidden);
+    let model_config =
+        ModelConfig::new(features.frame_len(), classes.len()).with_hidden(config.hidden);
     let device = compute.device.clone().autodiff();
     let checkpoint = paths.run_dir.join("checkpoint");
     std::fs::create_dir_all(&paths.run_dir).with_context(|| paths.run_dir.display().to_string())?;
-    config.save(paths.run_dir.join("config.json")).context("saving config.json")?;
+    config
+        .save(paths.run_dir.join("config.json"))
+        .context("saving config.json")?;
 
     device.seed(config.seed);
     let mut net = model_config.init(&device);
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
-    let mut progress = Progress { step: 0, wall_seconds: 0.0 };
+    let mut progress = Progress {
+        step: 0,
+        wall_seconds: 0.0,
+    };
     if resume {
-        let loaded = load_model(&checkpoint.join("model"), &device).context("resuming: no usable checkpoint")?;
+        let loaded = load_model(&checkpoint.join("model"), &device)
+            .context("resuming: no usable checkpoint")?;
         net = loaded.net;
-        optim = optim.load(checkpoint.join("optimizer.bpk")).map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
-        progress = serde_json::from_str(&std::fs::read_to_string(checkpoint.join("progress.json"))?)?;
+        optim = optim
+            .load(checkpoint.join("optimizer.bpk"))
+            .map_err(|e| anyhow::anyhow!("optimizer state: {e}"))?;
+        progress =
+            serde_json::from_str(&std::fs::read_to_string(checkpoint.join("progress.json"))?)?;
         eprintln!("resuming at step {}", progress.step);
     }
 
@@ -192,43 +260,69 @@ pub fn train(config: &TrainingConfig, paths: &RunPaths, compute: &ComputeDevice,
         first_seed: (config.seed << 32) + progress.step as u64 * 1000,
         procedural: procedural(config),
     };
-    let stream = ExampleStream::start(spec, classes.clone(), features.clone(), config.data_threads)?;
-    let weights = LossWeights { pianoroll_positive: config.pianoroll_positive_weight };
-    let mut log = std::fs::OpenOptions::new().create(true).append(true).open(paths.run_dir.join("metrics.csv"))?;
+    let stream =
+        ExampleStream::start(spec, classes.clone(), features.clone(), config.data_threads)?;
+    let weights = LossWeights {
+        pianoroll_positive: config.pianoroll_positive_weight,
+    };
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(paths.run_dir.join("metrics.csv"))?;
     if log.metadata()?.len() == 0 {
-        writeln!(log, "step,loss,instrument_loss,pitch_loss,pianoroll_loss,clip_loss,instrument_f1_micro,pitch_f1,pianoroll_f1,clip_lrap,examples_per_s")?;
+        writeln!(
+            log,
+            "step,loss,instrument_loss,pitch_loss,pianoroll_loss,clip_loss,instrument_f1_micro,pitch_f1,pianoroll_f1,clip_lrap,examples_per_s"
+        )?;
     }
     let bar = ProgressBar::new(config.steps as u64).with_position(progress.step as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} steps {msg} ({eta} left)").expect("static template"));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps {msg} ({eta} left)")
+            .expect("static template"),
+    );
     let started = Instant::now();
     let mut interval_start = (Instant::now(), progress.step);
     let mut sums = [0.0f64; 5];
     while progress.step < config.steps {
         let examples: Vec<Example> = (0..config.batch_size).map(|_| stream.next()).collect();
-        let b = batch(&examples, &device);
-        let loss = MultitaskLoss::new(net.forward_logits(b.features.clone()), &b, weights);
-        let total = loss.total();
-        let values = [&total, &loss.instrument, &loss.pitch, &loss.pianoroll, &loss.clip]
-            .map(|t| f64::from(t.clone().into_scalar::<f32>()));
+        let values;
+        (net, values) = optimisation_step(
+            net,
+            &mut optim,
+            &batch(&examples, &device),
+            weights,
+            learning_rate(config, progress.step),
+        );
         sums.iter_mut().zip(values).for_each(|(s, v)| *s += v);
-        let grads = GradientsParams::from_grads(total.backward(), &net);
-        net = optim.step(learning_rate(config, progress.step), net, grads);
         progress.step += 1;
         bar.set_position(progress.step as u64);
         bar.set_message(format!("loss {:.4}", values[0]));
 
         if progress.step % config.checkpoint_every == 0 || progress.step == config.steps {
             let steps = (progress.step - interval_start.1).max(1) as f64;
-            let throughput = steps * config.batch_size as f64 / interval_start.0.elapsed().as_secs_f64();
+            let throughput =
+                steps * config.batch_size as f64 / interval_start.0.elapsed().as_secs_f64();
             let metrics = evaluate(&net, &validation, &device.clone().without_autodiff());
             let mean = sums.map(|s| s / steps);
             writeln!(
                 log,
                 "{},{:.5},{:.5},{:.5},{:.5},{:.5},{:.4},{:.4},{:.4},{:.4},{:.2}",
-                progress.step, mean[0], mean[1], mean[2], mean[3], mean[4],
-                metrics.instrument_f1_micro, metrics.pitch_f1, metrics.pianoroll_f1, metrics.clip_lrap, throughput
+                progress.step,
+                mean[0],
+                mean[1],
+                mean[2],
+                mean[3],
+                mean[4],
+                metrics.instrument_f1_micro,
+                metrics.pitch_f1,
+                metrics.pianoroll_f1,
+                metrics.clip_lrap,
+                throughput
             )?;
-            bar.println(format!("step {}: {:?}, {throughput:.1} examples/s", progress.step, metrics));
+            bar.println(format!(
+                "step {}: {:?}, {throughput:.1} examples/s",
+                progress.step, metrics
+            ));
             sums = [0.0; 5];
             interval_start = (Instant::now(), progress.step);
 
@@ -241,14 +335,77 @@ pub fn train(config: &TrainingConfig, paths: &RunPaths, compute: &ComputeDevice,
                 "training_data": format!("procedural pieces rendered on the fly from {TRAINING_FONT}"),
                 "validation_data": format!("{} fresh procedural pieces rendered from {VALIDATION_FONT}", config.validation_pieces),
             });
-            let side = sidecar(config, &net, &model_config, run, serde_json::to_value(&metrics)?);
-            let saved = Progress { step: progress.step, wall_seconds: wall };
+            let side = sidecar(
+                config,
+                &net,
+                &model_config,
+                run,
+                serde_json::to_value(&metrics)?,
+            );
+            let saved = Progress {
+                step: progress.step,
+                wall_seconds: wall,
+            };
             save_model(&net, &side, &checkpoint.join("model"))?;
-            optim.save(checkpoint.join("optimizer.bpk")).map_err(|e| anyhow::anyhow!("saving optimizer: {e}"))?;
-            std::fs::write(checkpoint.join("progress.json"), serde_json::to_string(&saved)?)?;
+            optim
+                .save(checkpoint.join("optimizer.bpk"))
+                .map_err(|e| anyhow::anyhow!("saving optimizer: {e}"))?;
+            std::fs::write(
+                checkpoint.join("progress.json"),
+                serde_json::to_string(&saved)?,
+            )?;
             save_model(&net, &side, &paths.model)?;
         }
     }
     bar.finish();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use timbrescope_synth::soundfont::load_soundfont;
+
+    #[test]
+    fn a_few_steps_on_a_tiny_model_lower_the_loss() {
+        let classes = ClassList::default_gm();
+        let features = FeatureConfig::default();
+        let font = load_soundfont(Path::new(TRAINING_FONT)).unwrap();
+        let procedural = ProceduralConfig {
+            duration: 2.0,
+            min_instruments: 2,
+            max_instruments: 3,
+        };
+        let examples: Vec<Example> = (0..4)
+            .flat_map(|seed| piece_examples(seed, &classes, &features, &procedural, &font).unwrap())
+            .collect();
+        let device = ComputeDevice::cpu().device.autodiff();
+        device.seed(3);
+        let mut net = ModelConfig::new(features.frame_len(), classes.len())
+            .with_hidden(16)
+            .init(&device);
+        let mut optim: ModuleOptimizer = AdamConfig::new().init();
+        let b = batch(&examples, &device);
+        let weights = LossWeights {
+            pianoroll_positive: 5.0,
+        };
+        let mut losses = Vec::new();
+        for _ in 0..40 {
+            let values;
+            (net, values) = optimisation_step(net, &mut optim, &b, weights, 3e-3);
+            losses.push(values);
+        }
+        eprintln!("{losses:?}");
+        let (first, last) = (losses[0], losses[losses.len() - 1]);
+        assert!(
+            last[0] < 0.7 * first[0],
+            "total loss {} -> {}",
+            first[0],
+            last[0]
+        );
+        assert!(
+            last[1] < first[1] && last[2] < first[2],
+            "instrument and pitch terms fall: {first:?} -> {last:?}"
+        );
+    }
 }

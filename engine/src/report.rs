@@ -4,12 +4,12 @@
 use std::path::Path;
 use std::sync::Once;
 
+use crate::analysis::Analysis;
+use crate::classes::{LOWEST_MIDI_NOTE, PITCH_COUNT};
+use crate::features::FRAMES_PER_SECOND;
 use anyhow::{Result, anyhow};
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
-use timbrescope_engine::analysis::Analysis;
-use timbrescope_engine::classes::{LOWEST_MIDI_NOTE, PITCH_COUNT};
-use timbrescope_engine::features::FRAMES_PER_SECOND;
 
 const WIDTH: u32 = 1600;
 const LEFT: i32 = 170;
@@ -36,16 +36,24 @@ fn tint(colour: RGBColor, amount: f32) -> RGBColor {
 }
 
 fn note_name(midi: u8) -> String {
-    const NAMES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
-    format!("{}{}", NAMES[usize::from(midi % 12)], i32::from(midi) / 12 - 1)
+    const NAMES: [&str; 12] = [
+        "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
+    ];
+    format!(
+        "{}{}",
+        NAMES[usize::from(midi % 12)],
+        i32::from(midi) / 12 - 1
+    )
 }
 
 /// A time step for axis ticks that gives 5–15 ticks.
 fn tick_step(seconds: f64) -> f64 {
-    [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0]
-        .into_iter()
-        .find(|step| seconds / step <= 15.0)
-        .unwrap_or(1200.0)
+    [
+        0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0,
+    ]
+    .into_iter()
+    .find(|step| seconds / step <= 15.0)
+    .unwrap_or(1200.0)
 }
 
 fn register_fonts() {
@@ -72,7 +80,9 @@ pub fn write_report(analysis: &Analysis, title: &str, path: &Path) -> Result<()>
     // Frames shown by pixel column x, at least one.
     let frames_of = |x: i32| {
         let a = (x as usize * frames) / plot_width as usize;
-        a..(((x as usize + 1) * frames) / plot_width as usize).max(a + 1).min(frames)
+        a..(((x as usize + 1) * frames) / plot_width as usize)
+            .max(a + 1)
+            .min(frames)
     };
 
     let root = BitMapBackend::new(path, (WIDTH, height)).into_drawing_area();
@@ -90,9 +100,12 @@ pub fn write_report(analysis: &Analysis, title: &str, path: &Path) -> Result<()>
         let y = TOP + c as i32 * LANE_HEIGHT;
         draw_text(name, 8, y + 2, 13).map_err(err)?;
         for x in 0..plot_width {
-            let peak = frames_of(x).map(|t| p.instrument_frame(t)[c]).fold(0.0f32, f32::max);
+            let peak = frames_of(x)
+                .map(|t| p.instrument_frame(t)[c])
+                .fold(0.0f32, f32::max);
             let rect = [(LEFT + x, y + 1), (LEFT + x + 1, y + LANE_HEIGHT - 1)];
-            root.draw(&Rectangle::new(rect, tint(class_colour(c), peak).filled())).map_err(err)?;
+            root.draw(&Rectangle::new(rect, tint(class_colour(c), peak).filled()))
+                .map_err(err)?;
         }
     }
 
@@ -102,35 +115,59 @@ pub fn write_report(analysis: &Analysis, title: &str, path: &Path) -> Result<()>
         let midi = LOWEST_MIDI_NOTE + k as u8;
         let y = key_y(midi);
         let black_key = matches!(midi % 12, 1 | 3 | 6 | 8 | 10);
-        let key_colour = if black_key { RGBColor(40, 40, 40) } else { RGBColor(235, 235, 235) };
-        root.draw(&Rectangle::new([(LEFT - 30, y), (LEFT - 2, y + KEY_HEIGHT)], key_colour.filled())).map_err(err)?;
+        let key_colour = if black_key {
+            RGBColor(40, 40, 40)
+        } else {
+            RGBColor(235, 235, 235)
+        };
+        root.draw(&Rectangle::new(
+            [(LEFT - 30, y), (LEFT - 2, y + KEY_HEIGHT)],
+            key_colour.filled(),
+        ))
+        .map_err(err)?;
         if midi % 12 == 0 {
             draw_text(&note_name(midi), LEFT - 70, y - 4, 12).map_err(err)?;
         }
         for x in 0..plot_width {
-            let peak = frames_of(x).map(|t| p.pitch_frame(t)[k]).fold(0.0f32, f32::max);
+            let peak = frames_of(x)
+                .map(|t| p.pitch_frame(t)[k])
+                .fold(0.0f32, f32::max);
             if peak > 0.05 {
                 let grey = tint(RGBColor(120, 120, 120), peak * 0.6);
-                root.draw(&Rectangle::new([(LEFT + x, y), (LEFT + x + 1, y + KEY_HEIGHT)], grey.filled()))
-                    .map_err(err)?;
+                root.draw(&Rectangle::new(
+                    [(LEFT + x, y), (LEFT + x + 1, y + KEY_HEIGHT)],
+                    grey.filled(),
+                ))
+                .map_err(err)?;
             }
         }
     }
     for note in &analysis.notes {
         let y = key_y(note.pitch);
-        let (x0, x1) = (x_of(note.onset), x_of(note.offset).max(x_of(note.onset) + 1));
-        root.draw(&Rectangle::new([(x0, y), (x1, y + KEY_HEIGHT)], class_colour(note.class).filled()))
-            .map_err(err)?;
+        let (x0, x1) = (
+            x_of(note.onset),
+            x_of(note.offset).max(x_of(note.onset) + 1),
+        );
+        root.draw(&Rectangle::new(
+            [(x0, y), (x1, y + KEY_HEIGHT)],
+            class_colour(note.class).filled(),
+        ))
+        .map_err(err)?;
     }
 
     // Time axes under the lanes and under the pianoroll.
     let step = tick_step(seconds);
     for axis_y in [lanes_bottom, roll_bottom] {
-        root.draw(&PathElement::new(vec![(LEFT, axis_y), (LEFT + plot_width, axis_y)], BLACK)).map_err(err)?;
+        root.draw(&PathElement::new(
+            vec![(LEFT, axis_y), (LEFT + plot_width, axis_y)],
+            BLACK,
+        ))
+        .map_err(err)?;
         let mut t = 0.0;
         while t <= seconds + 1e-9 {
             let x = x_of(t);
-            root.draw(&PathElement::new(vec![(x, axis_y), (x, axis_y + 5)], BLACK)).map_err(err)?;
+            root.draw(&PathElement::new(vec![(x, axis_y), (x, axis_y + 5)], BLACK))
+                .map_err(err)?;
             draw_text(&format!("{t:.1} s"), x - 12, axis_y + 8, 12).map_err(err)?;
             t += step;
         }
@@ -141,8 +178,11 @@ pub fn write_report(analysis: &Analysis, title: &str, path: &Path) -> Result<()>
     let legend_y = roll_bottom + AXIS_GAP;
     for c in 0..classes {
         if analysis.notes.iter().any(|n| n.class == c) {
-            root.draw(&Rectangle::new([(x, legend_y), (x + 14, legend_y + 14)], class_colour(c).filled()))
-                .map_err(err)?;
+            root.draw(&Rectangle::new(
+                [(x, legend_y), (x + 14, legend_y + 14)],
+                class_colour(c).filled(),
+            ))
+            .map_err(err)?;
             let name = p.classes.get(c).map(|k| k.name.clone()).unwrap_or_default();
             draw_text(&name, x + 18, legend_y, 13).map_err(err)?;
             x += 30 + 8 * name.len() as i32;
