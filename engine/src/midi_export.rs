@@ -35,7 +35,7 @@ pub fn notes_to_midi(notes: &[Note], classes: &ClassList) -> Vec<u8> {
         },
     ]];
     let names: Vec<String> = classes.names();
-    for class in 0..classes.len() {
+    for (class, name) in names.iter().enumerate() {
         let class_notes: Vec<&Note> = notes.iter().filter(|n| n.class == class).collect();
         if class_notes.is_empty() {
             continue;
@@ -55,7 +55,7 @@ pub fn notes_to_midi(notes: &[Note], classes: &ClassList) -> Vec<u8> {
         let mut track = vec![
             TrackEvent {
                 delta: u28::new(0),
-                kind: TrackEventKind::Meta(MetaMessage::TrackName(names[class].as_bytes())),
+                kind: TrackEventKind::Meta(MetaMessage::TrackName(name.as_bytes())),
             },
             TrackEvent {
                 delta: u28::new(0),

@@ -125,7 +125,7 @@ pub fn write_report(analysis: &Analysis, title: &str, path: &Path) -> Result<()>
             key_colour.filled(),
         ))
         .map_err(err)?;
-        if midi % 12 == 0 {
+        if midi.is_multiple_of(12) {
             draw_text(&note_name(midi), LEFT - 70, y - 4, 12).map_err(err)?;
         }
         for x in 0..plot_width {

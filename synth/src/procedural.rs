@@ -296,7 +296,7 @@ fn drums(rng: &mut StdRng, beat: f64, beats_per_bar: usize, end: f64) -> Vec<Sco
     let mut eighth = 0usize;
     while t < end {
         let beat_index = (eighth / 2) % beats_per_bar;
-        let on_beat = eighth % 2 == 0;
+        let on_beat = eighth.is_multiple_of(2);
         if rng.random_bool(0.85) {
             notes.push(note(rng, t, 0.1, hat));
         }
@@ -327,7 +327,7 @@ fn cymbals(rng: &mut StdRng, beat: f64, beats_per_bar: usize, end: f64) -> Vec<S
         if ride {
             let key = [51, 59][rng.random_range(0..2)];
             notes.push(note(rng, t, 0.3, key));
-        } else if index % beats_per_bar == 0 && rng.random_bool(0.7) {
+        } else if index.is_multiple_of(beats_per_bar) && rng.random_bool(0.7) {
             let key = [49, 57, 52, 55][rng.random_range(0..4)];
             notes.push(note(rng, t, 1.0, key));
         }

@@ -79,6 +79,10 @@ pub struct ValidationMetrics {
     pub windows: usize,
     /// Frame instrument F1, micro-averaged over classes.
     pub instrument_f1_micro: f64,
+    /// Frame pitch precision.
+    pub pitch_precision: f64,
+    /// Frame pitch recall.
+    pub pitch_recall: f64,
     /// Frame pitch F1.
     pub pitch_f1: f64,
     /// Frame pianoroll F1 (class-aware).
@@ -169,6 +173,8 @@ pub fn evaluate(net: &TimbreNet, examples: &[Example], device: &Device) -> Valid
     ValidationMetrics {
         windows: examples.len(),
         instrument_f1_micro: instrument.f1(),
+        pitch_precision: pitch.precision(),
+        pitch_recall: pitch.recall(),
         pitch_f1: pitch.f1(),
         pianoroll_f1: pianoroll.f1(),
         clip_lrap: lrap.iter().sum::<f64>() / lrap.len().max(1) as f64,
@@ -298,7 +304,7 @@ pub fn train(
         bar.set_position(progress.step as u64);
         bar.set_message(format!("loss {:.4}", values[0]));
 
-        if progress.step % config.checkpoint_every == 0 || progress.step == config.steps {
+        if progress.step.is_multiple_of(config.checkpoint_every) || progress.step == config.steps {
             let steps = (progress.step - interval_start.1).max(1) as f64;
             let throughput =
                 steps * config.batch_size as f64 / interval_start.0.elapsed().as_secs_f64();
