@@ -10,6 +10,7 @@ use std::str::FromStr;
 use std::sync::OnceLock;
 
 use burn::tensor::Device;
+use burn::tensor::wgpu::WgpuBackend;
 use burn::tensor::wgpu::wgpu::DeviceType;
 use cubecl_runtime::config::cache::CacheConfig;
 use cubecl_runtime::config::{CubeClRuntimeConfig, RuntimeConfig};
@@ -94,10 +95,25 @@ fn configure_cubecl_caches() {
     let _ = CubeClRuntimeConfig::try_set(config);
 }
 
+/// The graphics API to look for a GPU on. On Linux that is Vulkan: every GPU worth computing on
+/// has it, and probing OpenGL goes through EGL, which prints to stderr when there is no display
+/// server (a plugin inside a host and a CLI on a server must stay quiet).
+fn graphics_api() -> WgpuBackend {
+    if cfg!(target_os = "linux") {
+        WgpuBackend::Vulkan
+    } else {
+        WgpuBackend::Auto
+    }
+}
+
 fn probe_gpu() -> &'static Result<GpuProbe, String> {
     GPU.get_or_init(|| {
         configure_cubecl_caches();
-        let init = std::panic::catch_unwind(|| Device::wgpu_options().init_with_setup());
+        let init = std::panic::catch_unwind(|| {
+            Device::wgpu_options()
+                .graphics_api(graphics_api())
+                .init_with_setup()
+        });
         match init {
             Ok(Ok((device, setup))) => {
                 let info = setup.adapter.get_info();
