@@ -1,6 +1,7 @@
 //! `cargo xtask …`: where models are made and measured.
 
 mod data;
+mod eval;
 mod loss;
 mod metrics;
 mod training;
@@ -11,8 +12,11 @@ use std::process::Command as Process;
 use anyhow::{Context, Result, bail};
 use burn::config::Config;
 use clap::{Parser, Subcommand};
+use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
 use timbrescope_engine::compute::{BackendChoice, select_device};
+use timbrescope_engine::model_file::load_or_built_in;
 use timbrescope_synth::demo::demo_score;
+use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::render::render_score;
 use timbrescope_synth::soundfont::{TRAINING_FONT, load_soundfont};
 use timbrescope_synth::wav::write_wav;
@@ -50,6 +54,24 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
         backend: BackendChoice,
     },
+    /// Score a model: frame instrument/pitch/pianoroll F1, note F1, clip LRAP and F1.
+    Eval {
+        /// Model file (.bpk or .json); the built-in model when left out.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// `validation` (fresh procedural music from the held-out TimGM6mb font) or a Bach10 folder.
+        #[arg(long, default_value = "validation")]
+        data: String,
+        /// Pieces of validation music.
+        #[arg(long, default_value_t = 200)]
+        pieces: usize,
+        /// Where the JSON report goes.
+        #[arg(long, default_value = "target/eval.json")]
+        out: PathBuf,
+        /// cpu, gpu or auto.
+        #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
+        backend: BackendChoice,
+    },
     /// Run the criterion benchmarks (front-end, model, analyze real-time factor).
     Bench,
     /// Render the bundled demo file from the demo arrangement and the training font.
@@ -82,6 +104,35 @@ fn main() -> Result<()> {
                 &compute,
                 resume,
             )
+        }
+        Command::Eval {
+            model,
+            data,
+            pieces,
+            out,
+            backend,
+        } => {
+            let compute = select_device(backend)?;
+            let (model, problem) = load_or_built_in(model.as_deref(), &compute.device);
+            if let Some(problem) = problem {
+                bail!("{problem}");
+            }
+            let classes = model.sidecar.classes.clone();
+            let analyzer = Analyzer::new(model, compute, DEFAULT_FILE_HOP_FRAMES);
+            let annotated = if data == "validation" {
+                eval::validation_pieces(pieces, &classes, &ProceduralConfig::default())?
+            } else {
+                eval::bach10_pieces(Path::new(&data), &classes)?
+            };
+            let report = eval::evaluate_pieces(&analyzer, &annotated);
+            print!("{}", eval::format_table(&report));
+            if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&out, serde_json::to_string_pretty(&report)? + "\n")
+                .with_context(|| out.display().to_string())?;
+            eprintln!("wrote {}", out.display());
+            Ok(())
         }
         Command::Bench => {
             // The dev profile has fully optimised dependencies; benchmarking in it reuses the

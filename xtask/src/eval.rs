@@ -1,0 +1,439 @@
+//! `cargo xtask eval`: scores a model on annotated music through the same path the CLI uses
+//! (whole-signal windowing, stitching, note tracking): frame instrument F1 (micro, macro, per
+//! class), pitch frame P/R/F1, class-aware pianoroll F1, note F1 (onset within 50 ms), and clip
+//! LRAP and F1 on non-overlapping 1 s windows.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use timbrescope_engine::analysis::Analyzer;
+use timbrescope_engine::audio_file::read_mono;
+use timbrescope_engine::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
+use timbrescope_engine::features::{ANALYSIS_RATE, FRAMES_PER_SECOND, frame_count};
+use timbrescope_engine::notes::Note;
+use timbrescope_engine::resample::resample_to_analysis_rate;
+use timbrescope_engine::timeline::WINDOW_FRAMES;
+use timbrescope_synth::labels::{FrameLabels, label_score};
+use timbrescope_synth::procedural::{ProceduralConfig, generate};
+use timbrescope_synth::render::render_score;
+use timbrescope_synth::score::{Part, Score, ScoreNote, Voice};
+use timbrescope_synth::soundfont::{VALIDATION_FONT, load_soundfont};
+
+use crate::metrics::{Counts, lrap_of_clip};
+
+/// Largest onset difference for a detected note to match a reference note.
+const ONSET_TOLERANCE_S: f64 = 0.05;
+/// Decision threshold on every probability.
+const THRESHOLD: f32 = 0.5;
+/// First seed of the validation pieces; training seeds stay far below it.
+pub const VALIDATION_SEED: u64 = u64::MAX / 2;
+
+/// A signal at 16 kHz with the score that says what plays in it.
+pub struct AnnotatedPiece {
+    /// Shown in the per-piece log.
+    pub name: String,
+    /// Mono samples at the analysis rate.
+    pub samples: Vec<f32>,
+    /// The reference notes, as parts with GM voices.
+    pub score: Score,
+}
+
+/// Fresh procedural music rendered with the held-out validation font.
+pub fn validation_pieces(
+    count: usize,
+    classes: &ClassList,
+    procedural: &ProceduralConfig,
+) -> Result<Vec<AnnotatedPiece>> {
+    let font = load_soundfont(Path::new(VALIDATION_FONT))?;
+    (0..count as u64)
+        .map(|i| {
+            let score = generate(classes, procedural, VALIDATION_SEED + i);
+            let samples = render_score(&score, &font, ANALYSIS_RATE)?;
+            Ok(AnnotatedPiece {
+                name: format!("validation-{i}"),
+                samples,
+                score,
+            })
+        })
+        .collect()
+}
+
+/// One Bach10 annotation file (`<piece>/<piece>.json`).
+#[derive(Deserialize)]
+struct Bach10Annotation {
+    audio: String,
+    notes: Vec<Bach10Note>,
+}
+
+#[derive(Deserialize)]
+struct Bach10Note {
+    onset: f64,
+    offset: f64,
+    pitch: u8,
+    instrument: String,
+}
+
+/// The Bach10 mixes with their note annotations, one folder per piece.
+pub fn bach10_pieces(root: &Path, classes: &ClassList) -> Result<Vec<AnnotatedPiece>> {
+    let mut folders: Vec<PathBuf> = std::fs::read_dir(root)
+        .with_context(|| root.display().to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .collect();
+    folders.sort();
+    let mut pieces = Vec::new();
+    for folder in folders {
+        let name = folder
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let annotation_path = folder.join(format!("{name}.json"));
+        let text = std::fs::read_to_string(&annotation_path)
+            .with_context(|| annotation_path.display().to_string())?;
+        let annotation: Bach10Annotation = serde_json::from_str(&text)
+            .with_context(|| format!("{}: not a Bach10 annotation", annotation_path.display()))?;
+        let audio = read_mono(&folder.join(&annotation.audio))?;
+        let samples = resample_to_analysis_rate(&audio.samples, audio.sample_rate)?;
+        let mut parts: BTreeMap<String, Vec<ScoreNote>> = BTreeMap::new();
+        for n in annotation.notes {
+            let note = ScoreNote {
+                onset: n.onset,
+                duration: n.offset - n.onset,
+                key: n.pitch,
+                velocity: 100,
+            };
+            parts.entry(n.instrument).or_default().push(note);
+        }
+        let parts = parts
+            .into_iter()
+            .map(|(instrument, notes)| {
+                let class = classes.index_of(&instrument).and_then(|c| classes.get(c));
+                let program = class.and_then(|c| c.programs.first().copied());
+                match program {
+                    Some(program) => Ok(Part::new(Voice::Program(program), notes)),
+                    None => bail!(
+                        "{}: instrument {instrument} is not a class of the model",
+                        annotation_path.display()
+                    ),
+                }
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let duration = samples.len() as f64 / f64::from(ANALYSIS_RATE);
+        pieces.push(AnnotatedPiece {
+            name,
+            samples,
+            score: Score { parts, duration },
+        });
+    }
+    if pieces.is_empty() {
+        bail!("{}: no Bach10 piece folders", root.display());
+    }
+    Ok(pieces)
+}
+
+/// F1 with its precision and recall.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Score3 {
+    /// Precision.
+    pub precision: f64,
+    /// Recall.
+    pub recall: f64,
+    /// F1.
+    pub f1: f64,
+}
+
+impl From<Counts> for Score3 {
+    fn from(c: Counts) -> Self {
+        Self {
+            precision: c.precision(),
+            recall: c.recall(),
+            f1: c.f1(),
+        }
+    }
+}
+
+/// Everything `eval` reports; written as JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    /// Pieces evaluated.
+    pub pieces: usize,
+    /// Seconds of audio.
+    pub seconds: f64,
+    /// Frame instrument activity, micro-averaged.
+    pub instrument_micro: Score3,
+    /// Mean F1 over the classes present in the reference.
+    pub instrument_f1_macro: f64,
+    /// Frame instrument activity per class present in the reference.
+    pub instrument_per_class: BTreeMap<String, Score3>,
+    /// Frame multi-pitch activity.
+    pub pitch: Score3,
+    /// Frame pianoroll (class and pitch both right).
+    pub pianoroll: Score3,
+    /// Notes: same class and pitch, onset within 50 ms.
+    pub notes: Score3,
+    /// Clip LRAP over 1 s windows.
+    pub clip_lrap: f64,
+    /// Clip decisions over 1 s windows, micro-averaged.
+    pub clip_micro: Score3,
+    /// Mean clip F1 over the classes present in the reference.
+    pub clip_f1_macro: f64,
+}
+
+/// Reference notes of a score with their class and an in-range pitch.
+fn reference_notes(score: &Score, classes: &ClassList) -> Vec<Note> {
+    score
+        .parts
+        .iter()
+        .filter_map(|part| match part.voice {
+            Voice::Program(p) => classes.class_of_program(p).map(|class| (class, part)),
+            Voice::Percussion => None,
+        })
+        .flat_map(|(class, part)| {
+            part.notes
+                .iter()
+                .filter(|n| {
+                    (LOWEST_MIDI_NOTE..LOWEST_MIDI_NOTE + PITCH_COUNT as u8).contains(&n.key)
+                })
+                .map(move |n| Note {
+                    onset: n.onset,
+                    offset: n.offset(),
+                    pitch: n.key,
+                    class,
+                    velocity: 1.0,
+                })
+        })
+        .collect()
+}
+
+/// Greedy one-to-one matching of detected to reference notes (closest onset first).
+fn note_counts(detected: &[Note], reference: &[Note]) -> Counts {
+    let mut used = vec![false; reference.len()];
+    let mut matched = 0u64;
+    for d in detected {
+        let best = reference
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| !used[*i] && r.class == d.class && r.pitch == d.pitch)
+            .map(|(i, r)| (i, (r.onset - d.onset).abs()))
+            .filter(|&(_, gap)| gap <= ONSET_TOLERANCE_S)
+            .min_by(|a, b| a.1.total_cmp(&b.1));
+        if let Some((i, _)) = best {
+            used[i] = true;
+            matched += 1;
+        }
+    }
+    Counts {
+        true_positive: matched,
+        false_positive: detected.len() as u64 - matched,
+        false_negative: reference.len() as u64 - matched,
+    }
+}
+
+/// Accumulates the counts of many pieces.
+struct Tally {
+    classes: ClassList,
+    seconds: f64,
+    pieces: usize,
+    instrument: Vec<Counts>,
+    pitch: Counts,
+    pianoroll: Counts,
+    notes: Counts,
+    clip: Vec<Counts>,
+    lrap: Vec<f64>,
+}
+
+impl Tally {
+    fn new(classes: ClassList) -> Self {
+        let c = classes.len();
+        Self {
+            classes,
+            seconds: 0.0,
+            pieces: 0,
+            instrument: vec![Counts::default(); c],
+            pitch: Counts::default(),
+            pianoroll: Counts::default(),
+            notes: Counts::default(),
+            clip: vec![Counts::default(); c],
+            lrap: Vec::new(),
+        }
+    }
+
+    fn add(&mut self, analyzer: &Analyzer, piece: &AnnotatedPiece) {
+        let c = self.classes.len();
+        let frames = frame_count(piece.samples.len(), ANALYSIS_RATE);
+        let truth: FrameLabels = label_score(&piece.score, &self.classes, frames);
+        let analysis = analyzer.analyze_16k(&piece.samples, frames, &mut |_, _| {});
+        let p = &analysis.predictions;
+        for t in 0..frames {
+            for k in 0..c {
+                let cell = t * c + k;
+                self.instrument[k].add(
+                    &p.instrument[cell..=cell],
+                    &truth.instrument[cell..=cell],
+                    THRESHOLD,
+                );
+            }
+        }
+        self.pitch.add(&p.pitch, &truth.pitch, THRESHOLD);
+        self.pianoroll
+            .add(&p.pianoroll, &truth.pianoroll, THRESHOLD);
+        self.notes = add_counts(
+            self.notes,
+            note_counts(
+                &analysis.notes,
+                &reference_notes(&piece.score, &self.classes),
+            ),
+        );
+
+        // Clip scores of whole, non-overlapping 1 s windows, from the model's attention pooling.
+        let whole = frames / WINDOW_FRAMES;
+        if whole > 0 {
+            let features = analyzer.features(&piece.samples, whole * WINDOW_FRAMES);
+            for (w, window) in analyzer.predict_windows(&features).iter().enumerate() {
+                let span = &truth.instrument[w * WINDOW_FRAMES * c..(w + 1) * WINDOW_FRAMES * c];
+                let clip_truth: Vec<f32> = (0..c)
+                    .map(|k| {
+                        if span.chunks_exact(c).any(|row| row[k] > 0.0) {
+                            1.0
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect();
+                self.lrap.extend(lrap_of_clip(&window.clip, &clip_truth));
+                for k in 0..c {
+                    self.clip[k].add(&window.clip[k..=k], &clip_truth[k..=k], THRESHOLD);
+                }
+            }
+        }
+        self.seconds += frames as f64 / FRAMES_PER_SECOND as f64;
+        self.pieces += 1;
+    }
+
+    fn report(&self) -> EvalReport {
+        let present = |counts: &[Counts]| -> Vec<(usize, Counts)> {
+            counts
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, c)| c.true_positive + c.false_negative > 0)
+                .collect()
+        };
+        let macro_f1 = |counts: &[Counts]| {
+            let p = present(counts);
+            p.iter().map(|(_, c)| c.f1()).sum::<f64>() / p.len().max(1) as f64
+        };
+        let total = |counts: &[Counts]| counts.iter().copied().fold(Counts::default(), add_counts);
+        let names = self.classes.names();
+        EvalReport {
+            pieces: self.pieces,
+            seconds: self.seconds,
+            instrument_micro: total(&self.instrument).into(),
+            instrument_f1_macro: macro_f1(&self.instrument),
+            instrument_per_class: present(&self.instrument)
+                .into_iter()
+                .map(|(k, c)| (names[k].clone(), c.into()))
+                .collect(),
+            pitch: self.pitch.into(),
+            pianoroll: self.pianoroll.into(),
+            notes: self.notes.into(),
+            clip_lrap: self.lrap.iter().sum::<f64>() / self.lrap.len().max(1) as f64,
+            clip_micro: total(&self.clip).into(),
+            clip_f1_macro: macro_f1(&self.clip),
+        }
+    }
+}
+
+fn add_counts(a: Counts, b: Counts) -> Counts {
+    Counts {
+        true_positive: a.true_positive + b.true_positive,
+        false_positive: a.false_positive + b.false_positive,
+        false_negative: a.false_negative + b.false_negative,
+    }
+}
+
+/// Scores `analyzer` on `pieces`.
+pub fn evaluate_pieces(analyzer: &Analyzer, pieces: &[AnnotatedPiece]) -> EvalReport {
+    let mut tally = Tally::new(analyzer.model().sidecar.classes.clone());
+    let bar = ProgressBar::new(pieces.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} pieces {msg}").expect("static template"),
+    );
+    for piece in pieces {
+        bar.set_message(piece.name.clone());
+        tally.add(analyzer, piece);
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    tally.report()
+}
+
+/// The report as a table for the terminal.
+pub fn format_table(report: &EvalReport) -> String {
+    let row = |name: &str, s: &Score3| {
+        format!(
+            "{name:<28} {:>6.3} {:>6.3} {:>6.3}\n",
+            s.precision, s.recall, s.f1
+        )
+    };
+    let mut out = format!(
+        "{} pieces, {:.0} s of audio\n{:<28} {:>6} {:>6} {:>6}\n",
+        report.pieces, report.seconds, "", "P", "R", "F1"
+    );
+    out += &row("instrument (micro)", &report.instrument_micro);
+    for (name, s) in &report.instrument_per_class {
+        out += &row(&format!("  {name}"), s);
+    }
+    out += &format!(
+        "{:<28} {:>20.3}\n",
+        "instrument F1 (macro)", report.instrument_f1_macro
+    );
+    out += &row("pitch", &report.pitch);
+    out += &row("pianoroll", &report.pianoroll);
+    out += &row("notes (onset 50 ms)", &report.notes);
+    out += &row("clip (micro)", &report.clip_micro);
+    out += &format!("{:<28} {:>20.3}\n", "clip F1 (macro)", report.clip_f1_macro);
+    out += &format!("{:<28} {:>20.3}\n", "clip LRAP", report.clip_lrap);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(onset: f64, pitch: u8, class: usize) -> Note {
+        Note {
+            onset,
+            offset: onset + 0.5,
+            pitch,
+            class,
+            velocity: 1.0,
+        }
+    }
+
+    #[test]
+    fn notes_match_one_to_one_within_50_ms_on_class_and_pitch() {
+        let reference = [note(1.0, 60, 0), note(2.0, 64, 0), note(3.0, 67, 1)];
+        // Hit (30 ms late), wrong pitch, wrong class, too late (80 ms), and a duplicate of the hit.
+        let detected = [
+            note(1.03, 60, 0),
+            note(2.0, 65, 0),
+            note(3.0, 67, 0),
+            note(2.08, 64, 0),
+            note(1.0, 60, 0),
+        ];
+        let counts = note_counts(&detected, &reference);
+        assert_eq!(
+            counts,
+            Counts {
+                true_positive: 1,
+                false_positive: 4,
+                false_negative: 2
+            }
+        );
+        assert!((counts.f1() - 2.0 / 8.0).abs() < 1e-12);
+    }
+}
