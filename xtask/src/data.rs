@@ -9,6 +9,8 @@ use std::thread::JoinHandle;
 
 use anyhow::Result;
 use burn::prelude::*;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use timbrescope_engine::classes::{ClassList, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, FeatureConfig, FeatureStream, frame_count};
 use timbrescope_engine::timeline::WINDOW_FRAMES;
@@ -27,25 +29,58 @@ pub struct Example {
     pub labels: FrameLabels,
 }
 
-/// Renders the procedural piece of `seed` and cuts it into whole 1 s windows.
-pub fn piece_examples(
+/// A rendered signal at 16 kHz with its frame labels.
+#[derive(Debug, Clone)]
+pub struct LabelledAudio {
+    /// Mono samples at the analysis rate.
+    pub samples: Vec<f32>,
+    /// Labels of every frame of `samples`.
+    pub labels: FrameLabels,
+}
+
+/// Renders the procedural piece of `seed` with its labels.
+pub fn render_piece(
     seed: u64,
     classes: &ClassList,
-    features: &FeatureConfig,
     procedural: &ProceduralConfig,
     font: &Arc<SoundFont>,
-) -> Result<Vec<Example>> {
+) -> Result<LabelledAudio> {
     let score = generate(classes, procedural, seed);
-    let audio = render_score(&score, font, ANALYSIS_RATE)?;
-    let frames = frame_count(audio.len(), ANALYSIS_RATE);
+    let samples = render_score(&score, font, ANALYSIS_RATE)?;
+    let labels = label_score(&score, classes, frame_count(samples.len(), ANALYSIS_RATE));
+    Ok(LabelledAudio { samples, labels })
+}
+
+/// Mixup for multi-label music (Zhong et al.): the sum of two signals, `other` scaled by
+/// `gain`, labelled with the union of both label sets (everything that sounds is active).
+/// The result has `base`'s length; `other` is cut or padded with silence to fit.
+pub fn mixup(mut base: LabelledAudio, other: &LabelledAudio, gain: f32) -> LabelledAudio {
+    for (s, o) in base.samples.iter_mut().zip(&other.samples) {
+        *s += gain * o;
+    }
+    let union = |mine: &mut [f32], theirs: &[f32]| {
+        mine.iter_mut()
+            .zip(theirs)
+            .for_each(|(m, t)| *m = m.max(*t))
+    };
+    union(&mut base.labels.instrument, &other.labels.instrument);
+    union(&mut base.labels.pitch, &other.labels.pitch);
+    union(&mut base.labels.pianoroll, &other.labels.pianoroll);
+    union(&mut base.labels.clip, &other.labels.clip);
+    base
+}
+
+/// Cuts a labelled signal into whole 1 s windows of feature frames.
+pub fn windows_of(audio: &LabelledAudio, features: &FeatureConfig) -> Vec<Example> {
+    let labels = &audio.labels;
+    let frames = labels.frames;
     let mut stream = FeatureStream::new(features);
     let per_frame = stream.frame_len();
     let mut feature_frames = Vec::with_capacity(frames * per_frame);
-    stream.push(&audio, &mut feature_frames);
+    stream.push(&audio.samples, &mut feature_frames);
     stream.finish(frames, &mut feature_frames);
-    let labels = label_score(&score, classes, frames);
-    let c = classes.len();
-    Ok((0..frames / WINDOW_FRAMES)
+    let c = labels.classes;
+    (0..frames / WINDOW_FRAMES)
         .map(|w| {
             let range = |per: usize| w * WINDOW_FRAMES * per..(w + 1) * WINDOW_FRAMES * per;
             let mut window = FrameLabels::silent(WINDOW_FRAMES, c);
@@ -70,7 +105,42 @@ pub fn piece_examples(
                 labels: window,
             }
         })
-        .collect())
+        .collect()
+}
+
+/// Renders the procedural piece of `seed` and cuts it into whole 1 s windows.
+pub fn piece_examples(
+    seed: u64,
+    classes: &ClassList,
+    features: &FeatureConfig,
+    procedural: &ProceduralConfig,
+    font: &Arc<SoundFont>,
+) -> Result<Vec<Example>> {
+    Ok(windows_of(
+        &render_piece(seed, classes, procedural, font)?,
+        features,
+    ))
+}
+
+/// Seed offset of mixup partners, far from the pieces' own seeds.
+const PARTNER_SEED_OFFSET: u64 = 1 << 40;
+
+/// The examples of piece `seed` as training sees them: with probability `mixup_probability`
+/// mixed with a partner piece at a random gain in [0.3, 1].
+pub fn training_examples(
+    seed: u64,
+    classes: &ClassList,
+    features: &FeatureConfig,
+    spec: &DataSpec,
+    font: &Arc<SoundFont>,
+) -> Result<Vec<Example>> {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x6d69_7875_70);
+    let mut piece = render_piece(seed, classes, &spec.procedural, font)?;
+    if rng.random_bool(spec.mixup_probability.clamp(0.0, 1.0)) {
+        let partner = render_piece(seed + PARTNER_SEED_OFFSET, classes, &spec.procedural, font)?;
+        piece = mixup(piece, &partner, rng.random_range(0.3..1.0));
+    }
+    Ok(windows_of(&piece, features))
 }
 
 /// Where examples come from: a font and a seed range.
@@ -82,6 +152,8 @@ pub struct DataSpec {
     pub first_seed: u64,
     /// Generator settings.
     pub procedural: ProceduralConfig,
+    /// Share of pieces mixed with a second piece (0 turns mixup off).
+    pub mixup_probability: f64,
 }
 
 /// Renders pieces on `threads` background threads; examples arrive through [`ExampleStream::next`].
@@ -113,7 +185,7 @@ impl ExampleStream {
                     let mut seed = spec.first_seed + k as u64;
                     loop {
                         let Ok(examples) =
-                            piece_examples(seed, &classes, &features, &spec.procedural, &font)
+                            training_examples(seed, &classes, &features, &spec, &font)
                         else {
                             seed += threads as u64;
                             continue;
@@ -192,5 +264,49 @@ pub fn batch(examples: &[Example], device: &Device) -> Batch {
             device,
         ),
         clip: Tensor::from_data(TensorData::new(stack(&|e| &e.labels.clip), [n, c]), device),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use timbrescope_synth::soundfont::TRAINING_FONT;
+
+    #[test]
+    fn mixup_sums_the_audio_and_labels_the_union() {
+        let classes = ClassList::default_gm();
+        let font = load_soundfont(Path::new(TRAINING_FONT)).unwrap();
+        let procedural = ProceduralConfig {
+            duration: 1.0,
+            min_instruments: 1,
+            max_instruments: 2,
+        };
+        let a = render_piece(11, &classes, &procedural, &font).unwrap();
+        let b = render_piece(12, &classes, &procedural, &font).unwrap();
+        assert_ne!(
+            a.labels.clip, b.labels.clip,
+            "the two pieces should differ in instruments"
+        );
+        let mixed = mixup(a.clone(), &b, 0.5);
+        for i in [0, 1000, 8000, 15_999] {
+            assert!((mixed.samples[i] - (a.samples[i] + 0.5 * b.samples[i])).abs() < 1e-6);
+        }
+        let union = |x: &[f32], y: &[f32]| -> Vec<f32> {
+            x.iter()
+                .zip(y)
+                .map(|(p, q)| if *p > 0.0 || *q > 0.0 { 1.0 } else { 0.0 })
+                .collect()
+        };
+        assert_eq!(
+            mixed.labels.instrument,
+            union(&a.labels.instrument, &b.labels.instrument)
+        );
+        assert_eq!(mixed.labels.pitch, union(&a.labels.pitch, &b.labels.pitch));
+        assert_eq!(
+            mixed.labels.pianoroll,
+            union(&a.labels.pianoroll, &b.labels.pianoroll)
+        );
+        assert_eq!(mixed.labels.clip, union(&a.labels.clip, &b.labels.clip));
     }
 }

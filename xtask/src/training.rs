@@ -60,6 +60,9 @@ pub struct TrainingConfig {
     /// Validation pieces rendered with the held-out font.
     #[config(default = 30)]
     pub validation_pieces: usize,
+    /// Share of training pieces mixed with a second piece (mixup with union labels; 0 = off).
+    #[config(default = 0.0)]
+    pub mixup_probability: f64,
     /// Weight of active cells in the pianoroll loss.
     #[config(default = 5.0)]
     pub pianoroll_positive_weight: f64,
@@ -265,6 +268,7 @@ pub fn train(
         font: PathBuf::from(TRAINING_FONT),
         first_seed: (config.seed << 32) + progress.step as u64 * 1000,
         procedural: procedural(config),
+        mixup_probability: config.mixup_probability,
     };
     let stream =
         ExampleStream::start(spec, classes.clone(), features.clone(), config.data_threads)?;
