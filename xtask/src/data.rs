@@ -134,7 +134,7 @@ pub fn training_examples(
     spec: &DataSpec,
     font: &Arc<SoundFont>,
 ) -> Result<Vec<Example>> {
-    let mut rng = StdRng::seed_from_u64(seed ^ 0x6d69_7875_70);
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x006d_6978_7570);
     let mut piece = render_piece(seed, classes, &spec.procedural, font)?;
     if rng.random_bool(spec.mixup_probability.clamp(0.0, 1.0)) {
         let partner = render_piece(seed + PARTNER_SEED_OFFSET, classes, &spec.procedural, font)?;
