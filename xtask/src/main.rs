@@ -4,6 +4,7 @@ mod data;
 mod eval;
 mod loss;
 mod metrics;
+mod synth;
 mod training;
 
 use std::path::{Path, PathBuf};
@@ -53,6 +54,24 @@ enum Command {
         /// cpu, gpu or auto.
         #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
         backend: BackendChoice,
+    },
+    /// Render procedural pieces to WAV files with label files (prediction format).
+    Synth {
+        /// Output folder.
+        #[arg(long, default_value = "target/synth")]
+        out: PathBuf,
+        /// Number of pieces.
+        #[arg(long, default_value_t = 10)]
+        count: usize,
+        /// Seed of the first piece; piece i uses seed + i.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// SoundFont to render with.
+        #[arg(long, default_value = TRAINING_FONT)]
+        font: PathBuf,
+        /// Seconds per piece.
+        #[arg(long, default_value_t = 4.0)]
+        seconds: f64,
     },
     /// Score a model: frame instrument/pitch/pianoroll F1, note F1, clip LRAP and F1.
     Eval {
@@ -104,6 +123,19 @@ fn main() -> Result<()> {
                 &compute,
                 resume,
             )
+        }
+        Command::Synth {
+            out,
+            count,
+            seed,
+            font,
+            seconds,
+        } => {
+            let procedural = ProceduralConfig {
+                duration: seconds,
+                ..ProceduralConfig::default()
+            };
+            synth::write_pieces(&out, count, seed, &font, &procedural)
         }
         Command::Eval {
             model,

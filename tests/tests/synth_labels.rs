@@ -1,0 +1,75 @@
+//! The synthesiser's labels line up with the audio it renders.
+
+use timbrescope_engine::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
+use timbrescope_engine::features::{
+    ANALYSIS_RATE, FeatureConfig, FeatureStream, HOP_SAMPLES, frame_count,
+};
+use timbrescope_synth::labels::label_score;
+use timbrescope_synth::score::{Part, Score, Voice};
+use timbrescope_tests::{notes, render};
+
+#[test]
+fn a_rendered_note_is_labelled_in_exactly_its_frames_and_at_its_pitch() {
+    // A4 on a church organ (GM 19) from 0.5 s to 1.2 s in 2 s of audio.
+    let (key, onset, duration) = (69u8, 0.5, 0.7);
+    let part = Part::new(Voice::Program(19), notes(&[(key, onset, duration)]));
+    let score = Score {
+        parts: vec![part.clone()],
+        duration: 2.0,
+    };
+    let audio = render(vec![part], 2.0, ANALYSIS_RATE);
+    let frames = frame_count(audio.len(), ANALYSIS_RATE);
+    let classes = ClassList::default_gm();
+    let organ = classes.index_of("organ").unwrap();
+    let labels = label_score(&score, &classes, frames);
+
+    let active: Vec<usize> = (0..frames)
+        .filter(|t| labels.instrument[t * classes.len() + organ] > 0.0)
+        .collect();
+    assert_eq!(active, (50..120).collect::<Vec<_>>(), "labelled frames");
+    let pitch = usize::from(key - LOWEST_MIDI_NOTE);
+    for t in 0..frames {
+        let row = &labels.pitch[t * PITCH_COUNT..(t + 1) * PITCH_COUNT];
+        let expected: Vec<f32> = (0..PITCH_COUNT)
+            .map(|p| {
+                if p == pitch && active.contains(&t) {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        assert_eq!(row, expected.as_slice(), "pitch labels of frame {t}");
+    }
+
+    // The audio starts sounding within 2 frames of the labelled onset.
+    let rms: Vec<f32> = audio
+        .chunks(HOP_SAMPLES)
+        .map(|block| (block.iter().map(|s| s * s).sum::<f32>() / block.len() as f32).sqrt())
+        .collect();
+    let loudest = rms.iter().copied().fold(0.0f32, f32::max);
+    let sounding = rms.iter().position(|&r| r > 0.1 * loudest).unwrap();
+    assert!(
+        sounding.abs_diff(active[0]) <= 2,
+        "audio starts at frame {sounding}, label at {}",
+        active[0]
+    );
+    assert!(
+        rms[..active[0] - 2].iter().all(|&r| r < 0.01 * loudest),
+        "silence before the onset"
+    );
+
+    // And in the middle of the note, the labelled key is the strongest pitch-bank semitone below
+    // the octave above it (the organ's upper harmonics may be stronger than its fundamental).
+    let config = FeatureConfig::default();
+    let mut stream = FeatureStream::new(&config);
+    let mut flat = Vec::new();
+    stream.push(&audio, &mut flat);
+    stream.finish(frames, &mut flat);
+    let frame = &flat[85 * stream.frame_len()..86 * stream.frame_len()];
+    let bank = &frame[config.mel_bands..];
+    let strongest = (LOWEST_MIDI_NOTE..key + 12)
+        .max_by(|&a, &b| bank[config.pitch_bin_of(a)].total_cmp(&bank[config.pitch_bin_of(b)]))
+        .unwrap();
+    assert_eq!(strongest, key);
+}
