@@ -27,6 +27,9 @@ pub struct Example {
     pub features: Vec<f32>,
     /// Frame labels of the same 100 frames.
     pub labels: FrameLabels,
+    /// `[C]`: 1 where the labels say something about the class, 0 where it is unknown (partial
+    /// labels, as in OpenMIC-2018); synthesised music is labelled for every class.
+    pub known: Vec<f32>,
 }
 
 /// A rendered signal at 16 kHz with its frame labels.
@@ -103,6 +106,7 @@ pub fn windows_of(audio: &LabelledAudio, features: &FeatureConfig) -> Vec<Exampl
             Example {
                 features: feature_frames[range(per_frame)].to_vec(),
                 labels: window,
+                known: vec![1.0; c],
             }
         })
         .collect()
@@ -235,6 +239,8 @@ pub struct Batch {
     pub pianoroll: Tensor<4>,
     /// `[batch, C]`.
     pub clip: Tensor<2>,
+    /// `[batch, C]`: which classes each example is labelled for.
+    pub known: Tensor<2>,
 }
 
 /// Stacks examples into a [`Batch`].
@@ -264,6 +270,7 @@ pub fn batch(examples: &[Example], device: &Device) -> Batch {
             device,
         ),
         clip: Tensor::from_data(TensorData::new(stack(&|e| &e.labels.clip), [n, c]), device),
+        known: Tensor::from_data(TensorData::new(stack(&|e| &e.known), [n, c]), device),
     }
 }
 

@@ -14,26 +14,57 @@ pub struct LossWeights {
     pub pianoroll_positive: f64,
 }
 
-/// Mean binary cross-entropy on logits, positives weighted by `positive_weight`.
+/// Per-cell binary cross-entropy on logits, positives weighted by `positive_weight`.
 /// Uses `softplus` forms, which stay finite for any logit.
+fn bce_cells<const D: usize>(
+    logits: Tensor<D>,
+    targets: Tensor<D>,
+    positive_weight: f64,
+) -> Tensor<D> {
+    let positive = targets.clone() * softplus(logits.clone().neg(), 1.0) * positive_weight;
+    let negative = (targets.neg() + 1.0) * softplus(logits, 1.0);
+    positive + negative
+}
+
+/// Mean binary cross-entropy on logits, positives weighted by `positive_weight`.
 pub fn bce_with_logits<const D: usize>(
     logits: Tensor<D>,
     targets: Tensor<D>,
     positive_weight: f64,
 ) -> Tensor<1> {
-    let positive = targets.clone() * softplus(logits.clone().neg(), 1.0) * positive_weight;
-    let negative = (targets.neg() + 1.0) * softplus(logits, 1.0);
-    (positive + negative).mean()
+    bce_cells(logits, targets, positive_weight).mean()
 }
 
-/// Mean binary cross-entropy on probabilities (the clip scores are pooled probabilities).
-pub fn bce_on_probabilities<const D: usize>(
+/// Mean of `cells` over the cells where `known` is 1: unknown cells (partial labels) add
+/// neither loss nor gradient.
+fn masked_mean<const D: usize>(cells: Tensor<D>, known: Tensor<D>) -> Tensor<1> {
+    (cells * known.clone()).sum() / known.sum().clamp_min(1.0)
+}
+
+/// Binary cross-entropy on logits over the known cells only (OpenMIC-style partial labels).
+pub fn masked_bce_with_logits<const D: usize>(
+    logits: Tensor<D>,
+    targets: Tensor<D>,
+    known: Tensor<D>,
+) -> Tensor<1> {
+    masked_mean(bce_cells(logits, targets, 1.0), known)
+}
+
+/// Binary cross-entropy on probabilities (the clip scores are pooled probabilities), over the
+/// known cells only.
+pub fn masked_bce_on_probabilities<const D: usize>(
     probabilities: Tensor<D>,
     targets: Tensor<D>,
+    known: Tensor<D>,
 ) -> Tensor<1> {
     let p = probabilities.clamp(1e-6, 1.0 - 1e-6);
     let loss = targets.clone() * p.clone().log() + (targets.neg() + 1.0) * (p.neg() + 1.0).log();
-    loss.mean().neg()
+    masked_mean(loss.neg(), known)
+}
+
+/// `[batch, C]` class mask repeated over `frames`: `[batch, frames, C]`.
+fn frame_mask(known: &Tensor<2>, frames: usize) -> Tensor<3> {
+    known.clone().unsqueeze_dim::<3>(1).repeat_dim(1, frames)
 }
 
 /// The four loss terms of a batch.
@@ -52,20 +83,64 @@ pub struct MultitaskLoss {
 impl MultitaskLoss {
     /// Computes every term for `logits` against `batch`.
     pub fn new(logits: ModelLogits, batch: &Batch, weights: LossWeights) -> Self {
+        let frames = logits.instrument.dims()[1];
         Self {
-            instrument: bce_with_logits(logits.instrument, batch.instrument.clone(), 1.0),
+            instrument: masked_bce_with_logits(
+                logits.instrument,
+                batch.instrument.clone(),
+                frame_mask(&batch.known, frames),
+            ),
             pitch: bce_with_logits(logits.pitch, batch.pitch.clone(), 1.0),
             pianoroll: bce_with_logits(
                 logits.pianoroll,
                 batch.pianoroll.clone(),
                 weights.pianoroll_positive,
             ),
-            clip: bce_on_probabilities(logits.clip, batch.clip.clone()),
+            clip: masked_bce_on_probabilities(logits.clip, batch.clip.clone(), batch.known.clone()),
         }
     }
 
     /// The sum that is minimised.
     pub fn total(&self) -> Tensor<1> {
         self.instrument.clone() + self.pitch.clone() + self.pianoroll.clone() + self.clip.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use timbrescope_engine::compute::ComputeDevice;
+
+    #[test]
+    fn the_partial_label_loss_gives_masked_classes_no_gradient() {
+        let device = ComputeDevice::cpu().device.autodiff();
+        let data = |v: Vec<f32>| Tensor::<2>::from_data(TensorData::new(v, [2, 3]), &device);
+        let logits = data(vec![0.3, -1.2, 2.0, 0.7, 0.1, -0.4]).require_grad();
+        let targets = data(vec![1.0, 0.0, 1.0, 0.0, 1.0, 0.0]);
+        // Example 0 is unlabelled for class 1, example 1 for classes 0 and 2.
+        let known = data(vec![1.0, 0.0, 1.0, 0.0, 1.0, 0.0]);
+        let loss = masked_bce_with_logits(logits.clone(), targets.clone(), known);
+        let grad = logits
+            .grad(&loss.backward())
+            .unwrap()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        for (i, g) in grad.iter().enumerate() {
+            if [1, 3, 5].contains(&i) {
+                assert_eq!(*g, 0.0, "masked cell {i} has gradient {g}");
+            } else {
+                assert!(g.abs() > 1e-3, "labelled cell {i} has no gradient");
+            }
+        }
+        // The value is the mean over the three labelled cells only.
+        let expected = [(0.3f64, 1.0), (2.0, 1.0), (0.1, 1.0)]
+            .iter()
+            .map(|&(x, t): &(f64, f64)| {
+                t * (1.0 + (-x).exp()).ln() + (1.0 - t) * (1.0 + x.exp()).ln()
+            })
+            .sum::<f64>()
+            / 3.0;
+        assert!((f64::from(loss.into_scalar::<f32>()) - expected).abs() < 1e-5);
     }
 }
