@@ -1,6 +1,7 @@
 //! `cargo xtask …`: where models are made and measured.
 
 mod data;
+mod datasets;
 mod eval;
 mod loss;
 mod metrics;
@@ -14,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use burn::config::Config;
 use clap::{Parser, Subcommand};
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
+use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::{BackendChoice, select_device};
 use timbrescope_engine::model_file::load_or_built_in;
 use timbrescope_synth::demo::demo_score;
@@ -72,6 +74,14 @@ enum Command {
         /// Seconds per piece.
         #[arg(long, default_value_t = 4.0)]
         seconds: f64,
+    },
+    /// Read a dataset you own with its loader and print what it holds per class.
+    Inspect {
+        /// Layout: nsynth (a split folder), irmas-train or irmas-test.
+        #[arg(long)]
+        kind: String,
+        /// The dataset folder.
+        path: PathBuf,
     },
     /// Score a model: frame instrument/pitch/pianoroll F1, note F1, clip LRAP and F1.
     Eval {
@@ -136,6 +146,24 @@ fn main() -> Result<()> {
                 ..ProceduralConfig::default()
             };
             synth::write_pieces(&out, count, seed, &font, &procedural)
+        }
+        Command::Inspect { kind, path } => {
+            let classes = ClassList::default_gm();
+            let clips = match kind.as_str() {
+                "nsynth" => datasets::nsynth::load(&path, &classes)?,
+                "irmas-train" => datasets::irmas::load_training(&path, &classes)?,
+                "irmas-test" => datasets::irmas::load_testing(&path, &classes)?,
+                other => {
+                    bail!("unknown dataset layout {other:?} (nsynth, irmas-train, irmas-test)")
+                }
+            };
+            println!("{} clips", clips.len());
+            for (k, name) in classes.names().iter().enumerate() {
+                let present = clips.iter().filter(|c| c.present[k] > 0.0).count();
+                let known = clips.iter().filter(|c| c.known[k] > 0.0).count();
+                println!("{name:<20} present in {present:>6}, labelled in {known:>6}");
+            }
+            Ok(())
         }
         Command::Eval {
             model,
