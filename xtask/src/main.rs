@@ -77,7 +77,7 @@ enum Command {
     },
     /// Read a dataset you own with its loader and print what it holds per class.
     Inspect {
-        /// Layout: nsynth (a split folder), irmas-train or irmas-test.
+        /// Layout: nsynth (a split folder), irmas-train, irmas-test or openmic.
         #[arg(long)]
         kind: String,
         /// The dataset folder.
@@ -153,6 +153,7 @@ fn main() -> Result<()> {
                 "nsynth" => datasets::nsynth::load(&path, &classes)?,
                 "irmas-train" => datasets::irmas::load_training(&path, &classes)?,
                 "irmas-test" => datasets::irmas::load_testing(&path, &classes)?,
+                "openmic" => datasets::openmic::load(&path, &classes)?,
                 other => {
                     bail!("unknown dataset layout {other:?} (nsynth, irmas-train, irmas-test)")
                 }

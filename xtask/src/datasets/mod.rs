@@ -4,6 +4,7 @@
 
 pub mod irmas;
 pub mod nsynth;
+pub mod openmic;
 
 use std::path::PathBuf;
 
