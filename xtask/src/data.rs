@@ -8,6 +8,8 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use anyhow::Result;
+
+use crate::augment::{concatenate, random_effect};
 use burn::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -129,8 +131,9 @@ pub fn piece_examples(
 /// Seed offset of mixup partners, far from the pieces' own seeds.
 const PARTNER_SEED_OFFSET: u64 = 1 << 40;
 
-/// The examples of piece `seed` as training sees them: with probability `mixup_probability`
-/// mixed with a partner piece at a random gain in [0.3, 1].
+/// The examples of piece `seed` as training sees them, each augmentation applied with its
+/// probability: mixup with a partner piece at a random gain in [0.3, 1], concatenation with
+/// another piece at a random frame, one random audio effect.
 pub fn training_examples(
     seed: u64,
     classes: &ClassList,
@@ -140,9 +143,24 @@ pub fn training_examples(
 ) -> Result<Vec<Example>> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x006d_6978_7570);
     let mut piece = render_piece(seed, classes, &spec.procedural, font)?;
+    let partner = |offset: u64| {
+        render_piece(
+            seed + offset * PARTNER_SEED_OFFSET,
+            classes,
+            &spec.procedural,
+            font,
+        )
+    };
     if rng.random_bool(spec.mixup_probability.clamp(0.0, 1.0)) {
-        let partner = render_piece(seed + PARTNER_SEED_OFFSET, classes, &spec.procedural, font)?;
-        piece = mixup(piece, &partner, rng.random_range(0.3..1.0));
+        piece = mixup(piece, &partner(1)?, rng.random_range(0.3..1.0));
+    }
+    if rng.random_bool(spec.concat_probability.clamp(0.0, 1.0)) {
+        let cut =
+            rng.random_range(WINDOW_FRAMES / 4..piece.labels.frames.max(WINDOW_FRAMES / 4 + 1));
+        piece = concatenate(piece, &partner(2)?, cut);
+    }
+    if rng.random_bool(spec.effects_probability.clamp(0.0, 1.0)) {
+        random_effect(&mut piece.samples, &mut rng);
     }
     Ok(windows_of(&piece, features))
 }
@@ -158,6 +176,10 @@ pub struct DataSpec {
     pub procedural: ProceduralConfig,
     /// Share of pieces mixed with a second piece (0 turns mixup off).
     pub mixup_probability: f64,
+    /// Share of pieces whose second part is replaced by another piece's (0 = off).
+    pub concat_probability: f64,
+    /// Share of pieces passed through one random audio effect (0 = off).
+    pub effects_probability: f64,
 }
 
 /// Renders pieces on `threads` background threads; examples arrive through [`ExampleStream::next`].

@@ -1,5 +1,6 @@
 //! `cargo xtask …`: where models are made and measured.
 
+mod augment;
 mod data;
 mod datasets;
 mod eval;

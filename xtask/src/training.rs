@@ -63,6 +63,12 @@ pub struct TrainingConfig {
     /// Share of training pieces mixed with a second piece (mixup with union labels; 0 = off).
     #[config(default = 0.0)]
     pub mixup_probability: f64,
+    /// Share of training pieces spliced with another piece at a random frame (0 = off).
+    #[config(default = 0.0)]
+    pub concat_probability: f64,
+    /// Share of training pieces passed through a random audio effect (0 = off).
+    #[config(default = 0.0)]
+    pub effects_probability: f64,
     /// Weight of active cells in the pianoroll loss.
     #[config(default = 5.0)]
     pub pianoroll_positive_weight: f64,
@@ -269,6 +275,8 @@ pub fn train(
         first_seed: (config.seed << 32) + progress.step as u64 * 1000,
         procedural: procedural(config),
         mixup_probability: config.mixup_probability,
+        concat_probability: config.concat_probability,
+        effects_probability: config.effects_probability,
     };
     let stream =
         ExampleStream::start(spec, classes.clone(), features.clone(), config.data_threads)?;
