@@ -34,6 +34,35 @@ impl FrameLabels {
             clip: vec![0.0; classes],
         }
     }
+
+    /// Frames `first..first + count` as labels of their own, with clip labels for that stretch
+    /// (a 1 s training window, or a clip to score).
+    pub fn window(&self, first: usize, count: usize) -> Self {
+        let rows =
+            |values: &[f32], width: usize| values[first * width..(first + count) * width].to_vec();
+        let mut window = Self {
+            frames: count,
+            classes: self.classes,
+            instrument: rows(&self.instrument, self.classes),
+            pitch: rows(&self.pitch, PITCH_COUNT),
+            pianoroll: rows(&self.pianoroll, self.classes * PITCH_COUNT),
+            clip: vec![0.0; self.classes],
+        };
+        window.refresh_clip();
+        window
+    }
+
+    /// Sets each clip label from the frames: a class is in the clip when it is active in any frame.
+    pub fn refresh_clip(&mut self) {
+        let c = self.classes;
+        for (k, clip) in self.clip.iter_mut().enumerate() {
+            *clip = if self.instrument.chunks_exact(c).any(|row| row[k] > 0.0) {
+                1.0
+            } else {
+                0.0
+            };
+        }
+    }
 }
 
 /// Labels `score` over `frames` frames. A note is active in the frames whose centre lies in
@@ -63,10 +92,8 @@ pub fn label_score(score: &Score, classes: &ClassList, frames: usize) -> FrameLa
                     labels.pianoroll[(t * c + class) * PITCH_COUNT + p] = 1.0;
                 }
             }
-            if first < end {
-                labels.clip[class] = 1.0;
-            }
         }
     }
+    labels.refresh_clip();
     labels
 }

@@ -7,9 +7,17 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use timbrescope_engine::classes::PITCH_COUNT;
 use timbrescope_engine::features::{ANALYSIS_RATE, HOP_SAMPLES};
-use timbrescope_synth::labels::FrameLabels;
 
 use crate::data::LabelledAudio;
+
+/// `mine[..at]` followed by `theirs[at..]`, keeping `mine`'s length (silence past `theirs`' end).
+fn splice(mine: &mut Vec<f32>, theirs: &[f32], at: usize) {
+    let length = mine.len();
+    let at = at.min(length);
+    mine.truncate(at);
+    mine.extend(theirs.iter().skip(at).take(length - at));
+    mine.resize(length, 0.0);
+}
 
 /// `first`'s frames before `cut_frame`, then `second`'s from `cut_frame` on, audio and labels
 /// alike; the length is `first`'s.
@@ -18,42 +26,17 @@ pub fn concatenate(
     second: &LabelledAudio,
     cut_frame: usize,
 ) -> LabelledAudio {
-    let length = first.samples.len();
-    let cut_sample = (cut_frame * HOP_SAMPLES).min(length);
-    first.samples.truncate(cut_sample);
-    first.samples.extend(
-        second
-            .samples
-            .iter()
-            .skip(cut_sample)
-            .take(length - cut_sample),
+    let (mine, theirs) = (&mut first.labels, &second.labels);
+    let c = mine.classes;
+    splice(&mut first.samples, &second.samples, cut_frame * HOP_SAMPLES);
+    splice(&mut mine.instrument, &theirs.instrument, cut_frame * c);
+    splice(&mut mine.pitch, &theirs.pitch, cut_frame * PITCH_COUNT);
+    splice(
+        &mut mine.pianoroll,
+        &theirs.pianoroll,
+        cut_frame * c * PITCH_COUNT,
     );
-    first.samples.resize(length, 0.0);
-    let frames = first.labels.frames;
-    let c = first.labels.classes;
-    let splice = |mine: &mut Vec<f32>, theirs: &[f32], width: usize| {
-        let at = (cut_frame * width).min(mine.len());
-        mine.truncate(at);
-        mine.extend(theirs.iter().skip(at).take(frames * width - at));
-        mine.resize(frames * width, 0.0);
-    };
-    let FrameLabels {
-        instrument,
-        pitch,
-        pianoroll,
-        clip,
-        ..
-    } = &mut first.labels;
-    splice(instrument, &second.labels.instrument, c);
-    splice(pitch, &second.labels.pitch, PITCH_COUNT);
-    splice(pianoroll, &second.labels.pianoroll, c * PITCH_COUNT);
-    for (k, value) in clip.iter_mut().enumerate() {
-        *value = if instrument.chunks_exact(c).any(|row| row[k] > 0.0) {
-            1.0
-        } else {
-            0.0
-        };
-    }
+    mine.refresh_clip();
     first
 }
 
@@ -140,6 +123,7 @@ pub fn random_effect(samples: &mut [f32], rng: &mut StdRng) {
 mod tests {
     use super::*;
     use rand::SeedableRng;
+    use timbrescope_synth::labels::FrameLabels;
 
     fn sine(hz: f32, seconds: f32) -> Vec<f32> {
         let n = (seconds * ANALYSIS_RATE as f32) as usize;

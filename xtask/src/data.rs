@@ -84,31 +84,13 @@ pub fn windows_of(audio: &LabelledAudio, features: &FeatureConfig) -> Vec<Exampl
     let mut feature_frames = Vec::with_capacity(frames * per_frame);
     stream.push(&audio.samples, &mut feature_frames);
     stream.finish(frames, &mut feature_frames);
-    let c = labels.classes;
     (0..frames / WINDOW_FRAMES)
         .map(|w| {
-            let range = |per: usize| w * WINDOW_FRAMES * per..(w + 1) * WINDOW_FRAMES * per;
-            let mut window = FrameLabels::silent(WINDOW_FRAMES, c);
-            window
-                .instrument
-                .copy_from_slice(&labels.instrument[range(c)]);
-            window
-                .pitch
-                .copy_from_slice(&labels.pitch[range(PITCH_COUNT)]);
-            window
-                .pianoroll
-                .copy_from_slice(&labels.pianoroll[range(c * PITCH_COUNT)]);
-            for (k, clip) in window.clip.iter_mut().enumerate() {
-                *clip = if window.instrument.chunks_exact(c).any(|row| row[k] > 0.0) {
-                    1.0
-                } else {
-                    0.0
-                };
-            }
+            let per = w * WINDOW_FRAMES * per_frame..(w + 1) * WINDOW_FRAMES * per_frame;
             Example {
-                features: feature_frames[range(per_frame)].to_vec(),
-                labels: window,
-                known: vec![1.0; c],
+                features: feature_frames[per].to_vec(),
+                labels: labels.window(w * WINDOW_FRAMES, WINDOW_FRAMES),
+                known: vec![1.0; labels.classes],
             }
         })
         .collect()

@@ -22,7 +22,7 @@ use timbrescope_synth::render::render_score;
 use timbrescope_synth::score::{Part, Score, ScoreNote, Voice};
 use timbrescope_synth::soundfont::{VALIDATION_FONT, load_soundfont};
 
-use crate::metrics::{Counts, lrap_of_clip};
+use crate::metrics::{Counts, add_per_class, lrap_of_clip};
 
 /// Largest onset difference for a detected note to match a reference note.
 const ONSET_TOLERANCE_S: f64 = 0.05;
@@ -262,51 +262,30 @@ impl Tally {
     }
 
     fn add(&mut self, analyzer: &Analyzer, piece: &AnnotatedPiece) {
-        let c = self.classes.len();
         let frames = frame_count(piece.samples.len(), ANALYSIS_RATE);
         let truth: FrameLabels = label_score(&piece.score, &self.classes, frames);
         let analysis = analyzer.analyze_16k(&piece.samples, frames, &mut |_, _| {});
         let p = &analysis.predictions;
-        for t in 0..frames {
-            for k in 0..c {
-                let cell = t * c + k;
-                self.instrument[k].add(
-                    &p.instrument[cell..=cell],
-                    &truth.instrument[cell..=cell],
-                    THRESHOLD,
-                );
-            }
-        }
+        add_per_class(
+            &mut self.instrument,
+            &p.instrument,
+            &truth.instrument,
+            THRESHOLD,
+        );
         self.pitch.add(&p.pitch, &truth.pitch, THRESHOLD);
         self.pianoroll
             .add(&p.pianoroll, &truth.pianoroll, THRESHOLD);
-        self.notes = add_counts(
-            self.notes,
-            note_counts(
-                &analysis.notes,
-                &reference_notes(&piece.score, &self.classes),
-            ),
-        );
+        let reference = reference_notes(&piece.score, &self.classes);
+        self.notes = self.notes + note_counts(&analysis.notes, &reference);
 
         // Clip scores of whole, non-overlapping 1 s windows, from the model's attention pooling.
         let whole = frames / WINDOW_FRAMES;
         if whole > 0 {
             let features = analyzer.features(&piece.samples, whole * WINDOW_FRAMES);
             for (w, window) in analyzer.predict_windows(&features).iter().enumerate() {
-                let span = &truth.instrument[w * WINDOW_FRAMES * c..(w + 1) * WINDOW_FRAMES * c];
-                let clip_truth: Vec<f32> = (0..c)
-                    .map(|k| {
-                        if span.chunks_exact(c).any(|row| row[k] > 0.0) {
-                            1.0
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect();
+                let clip_truth = truth.window(w * WINDOW_FRAMES, WINDOW_FRAMES).clip;
                 self.lrap.extend(lrap_of_clip(&window.clip, &clip_truth));
-                for k in 0..c {
-                    self.clip[k].add(&window.clip[k..=k], &clip_truth[k..=k], THRESHOLD);
-                }
+                add_per_class(&mut self.clip, &window.clip, &clip_truth, THRESHOLD);
             }
         }
         self.seconds += frames as f64 / FRAMES_PER_SECOND as f64;
@@ -326,7 +305,8 @@ impl Tally {
             let p = present(counts);
             p.iter().map(|(_, c)| c.f1()).sum::<f64>() / p.len().max(1) as f64
         };
-        let total = |counts: &[Counts]| counts.iter().copied().fold(Counts::default(), add_counts);
+        let total =
+            |counts: &[Counts]| counts.iter().copied().fold(Counts::default(), |a, b| a + b);
         let names = self.classes.names();
         EvalReport {
             pieces: self.pieces,
@@ -344,14 +324,6 @@ impl Tally {
             clip_micro: total(&self.clip).into(),
             clip_f1_macro: macro_f1(&self.clip),
         }
-    }
-}
-
-fn add_counts(a: Counts, b: Counts) -> Counts {
-    Counts {
-        true_positive: a.true_positive + b.true_positive,
-        false_positive: a.false_positive + b.false_positive,
-        false_negative: a.false_negative + b.false_negative,
     }
 }
 

@@ -18,12 +18,17 @@ impl Counts {
     /// Adds the cells of `predicted` (probabilities, thresholded) against `truth` (0/1).
     pub fn add(&mut self, predicted: &[f32], truth: &[f32], threshold: f32) {
         for (&p, &t) in predicted.iter().zip(truth) {
-            match (p >= threshold, t > 0.5) {
-                (true, true) => self.true_positive += 1,
-                (true, false) => self.false_positive += 1,
-                (false, true) => self.false_negative += 1,
-                (false, false) => {}
-            }
+            self.add_cell(p, t, threshold);
+        }
+    }
+
+    /// Adds one cell: a probability against its 0/1 truth.
+    pub fn add_cell(&mut self, predicted: f32, truth: f32, threshold: f32) {
+        match (predicted >= threshold, truth > 0.5) {
+            (true, true) => self.true_positive += 1,
+            (true, false) => self.false_positive += 1,
+            (false, true) => self.false_negative += 1,
+            (false, false) => {}
         }
     }
 
@@ -43,6 +48,28 @@ impl Counts {
             2 * self.true_positive,
             2 * self.true_positive + self.false_positive + self.false_negative,
         )
+    }
+}
+
+impl std::ops::Add for Counts {
+    type Output = Self;
+
+    fn add(self, other: Self) -> Self {
+        Self {
+            true_positive: self.true_positive + other.true_positive,
+            false_positive: self.false_positive + other.false_positive,
+            false_negative: self.false_negative + other.false_negative,
+        }
+    }
+}
+
+/// Adds rows of `counts.len()` class cells to one [`Counts`] per class.
+pub fn add_per_class(counts: &mut [Counts], predicted: &[f32], truth: &[f32], threshold: f32) {
+    let width = counts.len();
+    for (p_row, t_row) in predicted.chunks_exact(width).zip(truth.chunks_exact(width)) {
+        for ((count, &p), &t) in counts.iter_mut().zip(p_row).zip(t_row) {
+            count.add_cell(p, t, threshold);
+        }
     }
 }
 

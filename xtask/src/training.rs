@@ -21,6 +21,7 @@ use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
 
 use crate::data::{Batch, DataSpec, Example, ExampleStream, batch, piece_examples};
+use crate::eval::VALIDATION_SEED;
 use crate::loss::{LossWeights, MultitaskLoss};
 use crate::metrics::{Counts, lrap_of_clip};
 
@@ -134,7 +135,7 @@ pub fn validation_examples(
     let font = timbrescope_synth::soundfont::load_soundfont(Path::new(VALIDATION_FONT))?;
     let mut examples = Vec::new();
     for i in 0..config.validation_pieces {
-        let seed = u64::MAX / 2 + i as u64;
+        let seed = VALIDATION_SEED + i as u64;
         examples.extend(piece_examples(
             seed,
             classes,
