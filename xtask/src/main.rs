@@ -121,7 +121,7 @@ fn main() -> Result<()> {
             resume,
             backend,
         } => {
-            let config = TrainingConfig::load(&config)
+            let config = TrainingConfig::load_partial(&config)
                 .with_context(|| format!("{}: invalid training config", config.display()))?;
             let compute = select_device(backend)?;
             eprintln!("training on {}", compute.description);

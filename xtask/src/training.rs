@@ -75,6 +75,26 @@ pub struct TrainingConfig {
     pub pianoroll_positive_weight: f64,
 }
 
+impl TrainingConfig {
+    /// Reads a config file in which any field may be left out (it keeps its default), so that
+    /// committed configs stay short and old ones keep loading when a field is added.
+    pub fn load_partial(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)?;
+        let given: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)?;
+        let serde_json::Value::Object(mut merged) = serde_json::to_value(TrainingConfig::new())?
+        else {
+            unreachable!("a config serialises to a JSON object");
+        };
+        for (key, value) in given {
+            if !merged.contains_key(&key) {
+                anyhow::bail!("unknown field `{key}`");
+            }
+            merged.insert(key, value);
+        }
+        Ok(serde_json::from_value(serde_json::Value::Object(merged))?)
+    }
+}
+
 /// Progress kept in a checkpoint.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Progress {
@@ -384,6 +404,20 @@ pub fn train(
 mod tests {
     use super::*;
     use timbrescope_synth::soundfont::load_soundfont;
+
+    #[test]
+    fn a_partial_config_keeps_defaults_and_an_unknown_field_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        std::fs::write(&path, r#"{"steps": 7, "mixup_probability": 0.5}"#).unwrap();
+        let config = TrainingConfig::load_partial(&path).unwrap();
+        assert_eq!(config.steps, 7);
+        assert_eq!(config.mixup_probability, 0.5);
+        assert_eq!(config.batch_size, TrainingConfig::new().batch_size);
+        std::fs::write(&path, r#"{"stepz": 7}"#).unwrap();
+        let error = TrainingConfig::load_partial(&path).unwrap_err().to_string();
+        assert!(error.contains("stepz"), "{error}");
+    }
 
     #[test]
     fn a_few_steps_on_a_tiny_model_lower_the_loss() {
