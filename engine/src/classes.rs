@@ -50,7 +50,7 @@ impl InstrumentClass {
 }
 
 /// The ordered class list of a model: index `c` of every class axis means `classes[c]`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ClassList {
     classes: Vec<InstrumentClass>,

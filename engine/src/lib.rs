@@ -3,7 +3,9 @@
 //! CLI, xtask and the tests drive the same code.
 //!
 //! Data flow: [`audio_file`] / live audio → [`resample`] → [`features`] → [`model`] over 1 s
-//! windows → [`timeline`] stitching → [`notes`]; [`analysis`] runs the whole chain.
+//! windows → [`timeline`] stitching → [`notes`]; [`analysis`] runs the whole chain on a
+//! file, [`live`] on a stream, and [`worker`] runs [`live`] on its own thread for the plugin
+//! and the live app.
 
 pub mod analysis;
 pub mod audio_file;
@@ -11,6 +13,8 @@ pub mod classes;
 pub mod compute;
 pub mod features;
 pub mod filterbank;
+pub mod live;
+pub mod live_midi;
 pub mod midi_export;
 pub mod model;
 pub mod model_file;
@@ -19,3 +23,4 @@ pub mod prediction;
 pub mod report;
 pub mod resample;
 pub mod timeline;
+pub mod worker;

@@ -42,13 +42,32 @@ impl Default for NoteTrackerConfig {
     }
 }
 
+/// What a live consumer (MIDI out, a streaming pianoroll) learns as frames arrive.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NoteEvent {
+    /// A note has lasted `min_frames` and counts as real; it began at `onset` seconds.
+    Started {
+        /// Start in seconds from the start of the stream.
+        onset: f64,
+        /// MIDI note number.
+        pitch: u8,
+        /// Class index.
+        class: usize,
+        /// Peak probability so far.
+        velocity: f32,
+    },
+    /// A started note ended; the whole note.
+    Ended(Note),
+}
+
 #[derive(Debug, Clone, Copy)]
 struct OpenNote {
     start: usize,
     peak: f32,
+    announced: bool,
 }
 
-/// Incremental note tracker over `[C][88]` pianoroll frames.
+/// Frame-by-frame note tracker with hysteresis, one state per (class, pitch).
 #[derive(Debug, Clone)]
 pub struct NoteTracker {
     config: NoteTrackerConfig,
@@ -57,8 +76,12 @@ pub struct NoteTracker {
     frame: usize,
 }
 
+fn seconds(frame: usize) -> f64 {
+    frame as f64 / FRAMES_PER_SECOND as f64
+}
+
 impl NoteTracker {
-    /// A tracker at frame 0; percussion classes never produce notes.
+    /// A tracker for a model with `classes`; unpitched classes never make notes.
     pub fn new(classes: &ClassList, config: NoteTrackerConfig) -> Self {
         Self {
             config,
@@ -68,48 +91,64 @@ impl NoteTracker {
         }
     }
 
-    fn close(&self, index: usize, note: OpenNote, end: usize, out: &mut Vec<Note>) {
-        if end - note.start >= self.config.min_frames {
-            let seconds = |f: usize| f as f64 / FRAMES_PER_SECOND as f64;
-            out.push(Note {
+    /// Changes the thresholds from the next frame on (a live threshold control).
+    pub fn set_config(&mut self, config: NoteTrackerConfig) {
+        self.config = config;
+    }
+
+    fn close(&self, index: usize, note: OpenNote, end: usize, out: &mut Vec<NoteEvent>) {
+        if note.announced {
+            out.push(NoteEvent::Ended(Note {
                 onset: seconds(note.start),
                 offset: seconds(end),
                 pitch: LOWEST_MIDI_NOTE + (index % PITCH_COUNT) as u8,
                 class: index / PITCH_COUNT,
                 velocity: note.peak,
-            });
+            }));
         }
     }
 
-    /// Consumes the next pianoroll frame; appends the notes that ended at it to `out`.
-    pub fn push_frame(&mut self, pianoroll: &[f32], out: &mut Vec<Note>) {
+    /// Consumes one frame of pianoroll probabilities, `[C][88]`, reporting notes that became
+    /// real or ended at this frame.
+    pub fn push_frame(&mut self, pianoroll: &[f32], out: &mut Vec<NoteEvent>) {
         for (index, &p) in pianoroll.iter().enumerate() {
             if !self.pitched[index / PITCH_COUNT] {
                 continue;
             }
-            match self.open[index] {
+            let note = match self.open[index] {
                 Some(mut note) if p >= self.config.off_threshold => {
                     note.peak = note.peak.max(p);
-                    self.open[index] = Some(note);
+                    note
                 }
                 Some(note) => {
                     self.open[index] = None;
                     self.close(index, note, self.frame, out);
+                    continue;
                 }
-                None if p >= self.config.on_threshold => {
-                    self.open[index] = Some(OpenNote {
-                        start: self.frame,
-                        peak: p,
-                    });
-                }
-                None => {}
+                None if p >= self.config.on_threshold => OpenNote {
+                    start: self.frame,
+                    peak: p,
+                    announced: false,
+                },
+                None => continue,
+            };
+            let mut note = note;
+            if !note.announced && self.frame + 1 - note.start >= self.config.min_frames {
+                note.announced = true;
+                out.push(NoteEvent::Started {
+                    onset: seconds(note.start),
+                    pitch: LOWEST_MIDI_NOTE + (index % PITCH_COUNT) as u8,
+                    class: index / PITCH_COUNT,
+                    velocity: note.peak,
+                });
             }
+            self.open[index] = Some(note);
         }
         self.frame += 1;
     }
 
-    /// Ends every open note at the current frame.
-    pub fn finish(&mut self, out: &mut Vec<Note>) {
+    /// Ends every open note at the current frame (end of a file or of a stream).
+    pub fn finish(&mut self, out: &mut Vec<NoteEvent>) {
         for index in 0..self.open.len() {
             if let Some(note) = self.open[index].take() {
                 self.close(index, note, self.frame, out);
@@ -118,14 +157,21 @@ impl NoteTracker {
     }
 }
 
-/// Tracks every note of a whole pianoroll, `frames` frames of `[C][88]`, sorted by onset.
+/// Notes of a whole pianoroll, `[T][C][88]`, sorted by onset then pitch.
 pub fn track_notes(classes: &ClassList, pianoroll: &[f32], config: NoteTrackerConfig) -> Vec<Note> {
     let mut tracker = NoteTracker::new(classes, config);
-    let mut notes = Vec::new();
+    let mut events = Vec::new();
     for frame in pianoroll.chunks_exact(classes.len() * PITCH_COUNT) {
-        tracker.push_frame(frame, &mut notes);
+        tracker.push_frame(frame, &mut events);
     }
-    tracker.finish(&mut notes);
+    tracker.finish(&mut events);
+    let mut notes: Vec<Note> = events
+        .into_iter()
+        .filter_map(|event| match event {
+            NoteEvent::Ended(note) => Some(note),
+            NoteEvent::Started { .. } => None,
+        })
+        .collect();
     notes.sort_by(|a, b| a.onset.total_cmp(&b.onset).then(a.pitch.cmp(&b.pitch)));
     notes
 }
@@ -174,5 +220,28 @@ mod tests {
         let drums = classes.index_of("drums").unwrap();
         let pr = roll(&classes, 50, &[(drums, 40, 0..50, 1.0)]);
         assert!(track_notes(&classes, &pr, NoteTrackerConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn a_note_is_announced_once_it_is_long_enough_and_ended_once() {
+        let classes = ClassList::default_gm();
+        let piano = classes.index_of("piano").unwrap();
+        let pr = roll(&classes, 30, &[(piano, 60, 10..20, 0.8)]);
+        let mut tracker = NoteTracker::new(&classes, NoteTrackerConfig::default());
+        let mut events = Vec::new();
+        let mut frame_of_start = None;
+        for (t, frame) in pr.chunks_exact(classes.len() * PITCH_COUNT).enumerate() {
+            tracker.push_frame(frame, &mut events);
+            if frame_of_start.is_none() && !events.is_empty() {
+                frame_of_start = Some(t);
+            }
+        }
+        // Announced after min_frames (5) frames: at frame 14, with its true onset.
+        assert_eq!(frame_of_start, Some(14));
+        assert!(
+            matches!(events[0], NoteEvent::Started { pitch: 60, onset, .. } if (onset - 0.1).abs() < 1e-9)
+        );
+        assert_eq!(events.len(), 2, "{events:?}");
+        assert!(matches!(&events[1], NoteEvent::Ended(n) if (n.offset - 0.2).abs() < 1e-9));
     }
 }

@@ -1,7 +1,7 @@
-//! Streaming conversion of any input rate to the 16 kHz analysis rate (rubato).
+//! Streaming sample-rate conversion (rubato), above all to the 16 kHz analysis rate.
 //!
 //! One type serves whole files and the live stream: audio arrives in pieces of any length, and
-//! the output is delay-compensated so sample `n` of the output is at time `n / 16000` s.
+//! the output is delay-compensated so sample `n` of the output is at time `n / rate` s.
 
 use rubato::{FftFixedIn, Resampler};
 
@@ -14,8 +14,8 @@ const SUB_CHUNKS: usize = 2;
 
 /// An input chunk near [`CHUNK`] for which rubato's output FFT length is even, so that its
 /// reported delay (half that length) is a whole number of samples and compensates exactly.
-fn chunk_for(input_rate: u32) -> usize {
-    let (mut a, mut b) = (input_rate, ANALYSIS_RATE);
+fn chunk_for(input_rate: u32, output_rate: u32) -> usize {
+    let (mut a, mut b) = (input_rate, output_rate);
     while b != 0 {
         (a, b) = (b, a % b);
     }
@@ -23,10 +23,11 @@ fn chunk_for(input_rate: u32) -> usize {
     unit * (CHUNK / unit).max(1)
 }
 
-/// Resamples a mono stream from `input_rate` to 16 kHz.
+/// Resamples a mono stream from `input_rate` to `output_rate` (16 kHz unless asked).
 pub struct StreamResampler {
     inner: Option<FftFixedIn<f32>>,
     input_rate: u32,
+    output_rate: u32,
     pending: Vec<f32>,
     output: Vec<Vec<f32>>,
     delay_left: usize,
@@ -36,27 +37,34 @@ pub struct StreamResampler {
 
 /// Why a resampler could not be built.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot resample from {rate} Hz to 16 kHz: {reason}")]
+#[error("cannot resample from {rate} Hz to {output_rate} Hz: {reason}")]
 pub struct ResampleError {
     rate: u32,
+    output_rate: u32,
     reason: String,
 }
 
 impl StreamResampler {
-    /// A resampler from `input_rate` Hz; a pass-through when the rate already is 16 kHz.
+    /// A resampler from `input_rate` Hz to the analysis rate.
     pub fn new(input_rate: u32) -> Result<Self, ResampleError> {
-        let inner = if input_rate == ANALYSIS_RATE {
+        Self::between(input_rate, ANALYSIS_RATE)
+    }
+
+    /// A resampler from `input_rate` to `output_rate` Hz; a pass-through when they are equal.
+    pub fn between(input_rate: u32, output_rate: u32) -> Result<Self, ResampleError> {
+        let inner = if input_rate == output_rate {
             None
         } else {
             let resampler = FftFixedIn::<f32>::new(
                 input_rate as usize,
-                ANALYSIS_RATE as usize,
-                chunk_for(input_rate),
+                output_rate as usize,
+                chunk_for(input_rate, output_rate),
                 SUB_CHUNKS,
                 1,
             )
             .map_err(|e| ResampleError {
                 rate: input_rate,
+                output_rate,
                 reason: e.to_string(),
             })?;
             Some(resampler)
@@ -69,6 +77,7 @@ impl StreamResampler {
         Ok(Self {
             inner,
             input_rate,
+            output_rate,
             pending: Vec::new(),
             output,
             delay_left,
@@ -111,13 +120,13 @@ impl StreamResampler {
     }
 
     /// Ends the stream: flushes the resampler so the total output is exactly
-    /// `ceil(inputs × 16000 / input_rate)` samples.
+    /// `ceil(inputs × output_rate / input_rate)` samples.
     pub fn finish(&mut self, out: &mut Vec<f32>) {
         let expected =
-            (self.consumed_in * u64::from(ANALYSIS_RATE)).div_ceil(u64::from(self.input_rate));
+            (self.consumed_in * u64::from(self.output_rate)).div_ceil(u64::from(self.input_rate));
         if self.inner.is_some() {
             // Zero input pushes the tail (and the filter delay) out of the resampler.
-            let zeros = vec![0.0; chunk_for(self.input_rate)];
+            let zeros = vec![0.0; chunk_for(self.input_rate, self.output_rate)];
             let consumed = self.consumed_in;
             while self.produced_out < expected {
                 self.push(&zeros, out);
@@ -130,12 +139,16 @@ impl StreamResampler {
     }
 }
 
-/// Resamples a whole mono signal to 16 kHz.
-pub fn resample_to_analysis_rate(samples: &[f32], rate: u32) -> Result<Vec<f32>, ResampleError> {
-    let mut resampler = StreamResampler::new(rate)?;
-    let mut out =
-        Vec::with_capacity(samples.len() * ANALYSIS_RATE as usize / rate as usize + CHUNK);
+/// Resamples a whole mono signal from `rate` to `output_rate`.
+pub fn resample(samples: &[f32], rate: u32, output_rate: u32) -> Result<Vec<f32>, ResampleError> {
+    let mut resampler = StreamResampler::between(rate, output_rate)?;
+    let mut out = Vec::with_capacity(samples.len() * output_rate as usize / rate as usize + CHUNK);
     resampler.push(samples, &mut out);
     resampler.finish(&mut out);
     Ok(out)
+}
+
+/// Resamples a whole mono signal to 16 kHz.
+pub fn resample_to_analysis_rate(samples: &[f32], rate: u32) -> Result<Vec<f32>, ResampleError> {
+    resample(samples, rate, ANALYSIS_RATE)
 }

@@ -13,6 +13,9 @@ const EDGE_MARGIN_FRAMES: f32 = 10.0;
 const EDGE_RAMP_FRAMES: f32 = 10.0;
 /// Weight floor: frames only one window covers (the ends of a signal) still get its value.
 const MIN_WEIGHT: f32 = 1e-3;
+/// Frames at least this far before the end of the newest window have had their full-weight
+/// contribution: a live stream publishes them then (later windows see them only at their edge).
+pub const SETTLE_FRAMES: usize = (EDGE_MARGIN_FRAMES + EDGE_RAMP_FRAMES) as usize;
 
 /// Model outputs for one window, frame-major, probabilities in [0, 1].
 #[derive(Debug, Clone, PartialEq)]
@@ -83,10 +86,13 @@ impl FramePredictions {
     }
 }
 
-/// Accumulates overlapping window predictions into a weighted average per frame.
+/// Accumulates overlapping window predictions into a weighted average per frame. Frames
+/// before `origin` have been handed out and are no longer kept, so a live stream runs in
+/// bounded memory.
 #[derive(Debug, Clone)]
 pub struct FrameTimeline {
     classes: ClassList,
+    origin: usize,
     instrument: Vec<f32>,
     pitch: Vec<f32>,
     pianoroll: Vec<f32>,
@@ -101,6 +107,7 @@ impl FrameTimeline {
         let c = classes.len();
         Self {
             classes,
+            origin: 0,
             instrument: Vec::new(),
             pitch: Vec::new(),
             pianoroll: Vec::new(),
@@ -110,7 +117,13 @@ impl FrameTimeline {
         }
     }
 
-    fn grow_to(&mut self, frames: usize) {
+    /// The first frame not yet handed out.
+    pub fn origin(&self) -> usize {
+        self.origin
+    }
+
+    fn grow_to(&mut self, end: usize) {
+        let frames = end.saturating_sub(self.origin);
         if frames > self.weight.len() {
             let c = self.classes.len();
             self.weight.resize(frames, 0.0);
@@ -120,34 +133,32 @@ impl FrameTimeline {
         }
     }
 
-    /// Blends in a window whose first frame is frame `start` of the timeline.
+    /// Blends in a window whose first frame is frame `start` of the timeline; frames of it
+    /// that were already handed out are skipped.
     pub fn add_window(&mut self, start: usize, window: &WindowPrediction) {
         let c = self.classes.len();
         let frames = window.pitch.len() / PITCH_COUNT;
         self.grow_to(start + frames);
+        let skip = self.origin.saturating_sub(start);
+        let first = start + skip - self.origin;
         let blend = |dst: &mut [f32], src: &[f32], per_frame: usize| {
-            for (i, (d, s)) in dst
+            for (i, (d, s)) in dst[first * per_frame..]
                 .chunks_exact_mut(per_frame)
-                .zip(src.chunks_exact(per_frame))
+                .zip(src.chunks_exact(per_frame).skip(skip))
                 .enumerate()
             {
-                let w = blend_weight(i);
+                let w = blend_weight(skip + i);
                 d.iter_mut().zip(s).for_each(|(d, s)| *d += w * s);
             }
         };
-        blend(&mut self.instrument[start * c..], &window.instrument, c);
-        blend(
-            &mut self.pitch[start * PITCH_COUNT..],
-            &window.pitch,
-            PITCH_COUNT,
-        );
-        blend(
-            &mut self.pianoroll[start * c * PITCH_COUNT..],
-            &window.pianoroll,
-            c * PITCH_COUNT,
-        );
-        for (i, w) in self.weight[start..start + frames].iter_mut().enumerate() {
-            *w += blend_weight(i);
+        blend(&mut self.instrument, &window.instrument, c);
+        blend(&mut self.pitch, &window.pitch, PITCH_COUNT);
+        blend(&mut self.pianoroll, &window.pianoroll, c * PITCH_COUNT);
+        for (i, w) in self.weight[first..first + frames - skip.min(frames)]
+            .iter_mut()
+            .enumerate()
+        {
+            *w += blend_weight(skip + i);
         }
         self.clip_sum
             .iter_mut()
@@ -156,30 +167,44 @@ impl FrameTimeline {
         self.windows += 1;
     }
 
-    /// The blended predictions, cut or padded (with zeros) to exactly `frames` frames.
-    pub fn into_predictions(mut self, frames: usize) -> FramePredictions {
-        self.grow_to(frames);
+    /// Hands out the blended frames from the origin up to `end` (zeros where no window
+    /// reached) and forgets them; `clip` averages the windows added since the last call.
+    pub fn take_frames_before(&mut self, end: usize) -> FramePredictions {
+        self.grow_to(end);
+        let frames = end.saturating_sub(self.origin);
         let c = self.classes.len();
-        let normalise = |values: &mut Vec<f32>, per_frame: usize, weight: &[f32]| {
-            values.truncate(frames * per_frame);
-            for (row, &w) in values.chunks_exact_mut(per_frame).zip(weight) {
+        let weight: Vec<f32> = self.weight.drain(..frames).collect();
+        let take = |values: &mut Vec<f32>, per_frame: usize| -> Vec<f32> {
+            let mut taken: Vec<f32> = values.drain(..frames * per_frame).collect();
+            for (row, &w) in taken.chunks_exact_mut(per_frame).zip(&weight) {
                 if w > 0.0 {
                     row.iter_mut().for_each(|v| *v /= w);
                 }
             }
+            taken
         };
-        normalise(&mut self.instrument, c, &self.weight);
-        normalise(&mut self.pitch, PITCH_COUNT, &self.weight);
-        normalise(&mut self.pianoroll, c * PITCH_COUNT, &self.weight);
+        let instrument = take(&mut self.instrument, c);
+        let pitch = take(&mut self.pitch, PITCH_COUNT);
+        let pianoroll = take(&mut self.pianoroll, c * PITCH_COUNT);
         let windows = self.windows.max(1) as f32;
+        let clip = self.clip_sum.iter().map(|s| s / windows).collect();
+        self.clip_sum.iter_mut().for_each(|s| *s = 0.0);
+        self.windows = 0;
+        self.origin += frames;
         FramePredictions {
-            classes: self.classes,
+            classes: self.classes.clone(),
             frames,
-            instrument: self.instrument,
-            pitch: self.pitch,
-            pianoroll: self.pianoroll,
-            clip: self.clip_sum.iter().map(|s| s / windows).collect(),
+            instrument,
+            pitch,
+            pianoroll,
+            clip,
         }
+    }
+
+    /// The blended predictions of a whole signal, cut or padded (with zeros) to exactly
+    /// `frames` frames.
+    pub fn into_predictions(mut self, frames: usize) -> FramePredictions {
+        self.take_frames_before(frames)
     }
 }
 
@@ -235,5 +260,37 @@ mod tests {
         assert!(p.instrument[52 * c] < 0.01);
         // Frame 97 is at the first window's edge and in the second one's interior.
         assert!(p.instrument[97 * c] > 0.99);
+    }
+
+    #[test]
+    fn handing_out_frames_in_pieces_gives_the_same_timeline() {
+        let classes = ClassList::default_gm();
+        let c = classes.len();
+        let window = |k: usize| constant_window(c, (k % 7) as f32 / 7.0);
+        let starts: Vec<usize> = (0..12).map(|k| k * 70).collect();
+        let mut whole = FrameTimeline::new(classes.clone());
+        for (k, &s) in starts.iter().enumerate() {
+            whole.add_window(s, &window(k));
+        }
+        let whole = whole.into_predictions(starts[11] + WINDOW_FRAMES);
+        let mut live = FrameTimeline::new(classes.clone());
+        let mut pieces = Vec::new();
+        for (k, &s) in starts.iter().enumerate() {
+            live.add_window(s, &window(k));
+            pieces.extend(
+                live.take_frames_before(s + WINDOW_FRAMES - SETTLE_FRAMES)
+                    .instrument,
+            );
+        }
+        pieces.extend(
+            live.take_frames_before(starts[11] + WINDOW_FRAMES)
+                .instrument,
+        );
+        assert_eq!(pieces.len(), whole.instrument.len());
+        // A frame handed out early misses only later windows' edge frames (weight <= 1e-3
+        // each against a full weight of 1).
+        for (a, b) in pieces.iter().zip(&whole.instrument) {
+            assert!((a - b).abs() < 0.01, "{a} vs {b}");
+        }
     }
 }

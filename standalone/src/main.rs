@@ -1,7 +1,11 @@
-//! `timbrescope`: the standalone program. `analyze` turns audio files into instrument
+//! `timbrescope`: the standalone program. Without a subcommand it opens the plugin's editor
+//! on live input (JACK or ALSA, through nice-plug's standalone wrapper); `play` plays a file
+//! while analysing it in the same editor; `analyze` turns audio files into instrument
 //! activity, pitch activity, notes, MIDI and a PNG report, headless.
 
 mod analyze;
+mod listen;
+mod window;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +25,51 @@ struct Cli {
 enum Command {
     /// Analyse audio files (WAV, FLAC, MP3, OGG/Vorbis).
     Analyze(AnalyzeArgs),
+    /// Play a file to the output while the editor analyses it (rehearsals, demos).
+    Play(PlayArgs),
+    /// The editor on live input: `timbrescope` with no subcommand does the same.
+    Live(LiveArgs),
+    /// Live analysis in the terminal: one line per instrument as it starts and stops.
+    Listen(ListenArgs),
+    /// List the audio inputs `listen` and the live editor can use.
+    Devices,
+}
+
+/// Arguments of `timbrescope listen`.
+#[derive(clap::Args)]
+pub struct ListenArgs {
+    /// Audio system: JACK when a server runs, ALSA otherwise (auto), or forced.
+    #[arg(long, value_enum, default_value = "auto")]
+    backend: listen::AudioBackend,
+    /// JACK output port to listen to, e.g. `system:capture_1`.
+    #[arg(long)]
+    connect: Option<String>,
+    /// ALSA input device name (see `timbrescope devices`); the default device otherwise.
+    #[arg(long)]
+    device: Option<String>,
+    /// Activity at which an instrument counts as playing.
+    #[arg(long, default_value_t = 0.5)]
+    threshold: f32,
+}
+
+/// Arguments of `timbrescope play`.
+#[derive(clap::Args)]
+pub struct PlayArgs {
+    /// The audio file to play.
+    file: PathBuf,
+    /// Audio options (`--backend jack|alsa|dummy`, `--sample-rate`, `--period-size`,
+    /// `--output-device`, …; `timbrescope live --help` lists them).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    audio: Vec<String>,
+}
+
+/// Arguments of `timbrescope live`.
+#[derive(clap::Args)]
+pub struct LiveArgs {
+    /// Audio options: `--backend jack|alsa|dummy`, `--input-device`, `--sample-rate`,
+    /// `--period-size`, `--connect-jack-inputs`, … (`--help` after them lists all).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    audio: Vec<String>,
 }
 
 /// Arguments of `timbrescope analyze`.
@@ -50,8 +99,29 @@ pub struct AnalyzeArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match cli.command {
+    // Bare `timbrescope [audio options]` is the live editor.
+    let args: Vec<String> = std::env::args().collect();
+    let subcommand = args.get(1).map(String::as_str);
+    let known = [
+        "analyze",
+        "play",
+        "live",
+        "listen",
+        "devices",
+        "help",
+        "-h",
+        "--help",
+        "-V",
+        "--version",
+    ];
+    if subcommand.is_none_or(|s| !known.contains(&s)) {
+        return window::live(args.into_iter().skip(1).collect());
+    }
+    match Cli::parse().command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Play(args) => window::play(&args.file, args.audio),
+        Command::Live(args) => window::live(args.audio),
+        Command::Listen(args) => listen::run(&args),
+        Command::Devices => listen::list_devices(),
     }
 }

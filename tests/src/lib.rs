@@ -1,6 +1,8 @@
 //! Fixtures for the tests and benchmarks: real signals (sines, notes and mixtures rendered
 //! with the training SoundFont).
 
+pub mod clap_host;
+
 pub use timbrescope_synth::wav::write_wav;
 
 use std::path::Path;

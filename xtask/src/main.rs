@@ -4,6 +4,7 @@ mod augment;
 mod data;
 mod datasets;
 mod eval;
+mod hosts;
 mod loss;
 mod metrics;
 mod synth;
@@ -13,7 +14,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Process;
 
 use anyhow::{Context, Result, bail};
-use burn::config::Config;
 use clap::{Parser, Subcommand};
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
 use timbrescope_engine::classes::ClassList;
@@ -102,8 +102,19 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
         backend: BackendChoice,
     },
-    /// Run the criterion benchmarks (front-end, model, analyze real-time factor).
+    /// Run the criterion benchmarks (front-end, model, analyze real-time factor, plugin
+    /// process() per block through a CLAP host).
     Bench,
+    /// Build the VST3 and CLAP bundles (nice-plug's bundler): `cargo xtask bundle timbrescope
+    /// --release`. Bundles land in `<target>/bundled/`.
+    Bundle {
+        /// Arguments for the bundler: package name and `cargo build` options.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Everything CI checks: the test bundle (allocation checks on), `cargo test`, and the
+    /// VST3 in a real host (pedalboard, when Python has it).
+    Test,
     /// Render the bundled demo file from the demo arrangement and the training font.
     Demo {
         /// Output WAV file.
@@ -196,7 +207,13 @@ fn main() -> Result<()> {
             eprintln!("wrote {}", out.display());
             Ok(())
         }
+        Command::Bundle { args } => nice_plug_xtask::main_with_args(
+            "cargo xtask",
+            std::iter::once("bundle".into()).chain(args),
+        ),
+        Command::Test => hosts::run_tests(),
         Command::Bench => {
+            hosts::bundle_for_tests()?;
             // The dev profile has fully optimised dependencies; benchmarking in it reuses the
             // one burn build instead of compiling burn again for the release profile.
             let status = Process::new(env!("CARGO"))
@@ -207,6 +224,8 @@ fn main() -> Result<()> {
                     "--workspace",
                     "--bench",
                     "engine",
+                    "--bench",
+                    "plugin",
                 ])
                 .status()
                 .context("starting cargo bench")?;

@@ -1,0 +1,159 @@
+//! The analysis worker on its own thread, fed like an audio thread feeds it: it hears the
+//! instruments of a rendered file, hands its results over through the snapshot, switches
+//! device while running, and restarts cleanly.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use timbrescope_engine::compute::BackendChoice;
+use timbrescope_engine::worker::{
+    LiveSnapshot, Worker, WorkerControls, WorkerState, snapshot_channel,
+};
+use timbrescope_synth::score::{Part, Voice};
+use timbrescope_tests::{notes, render};
+
+const RATE: u32 = 44_100;
+
+/// A violin melody over a cello line, `seconds` long.
+fn string_duo(seconds: f64) -> Vec<f32> {
+    let line = |base: u8| -> Vec<(u8, f64, f64)> {
+        (0..(seconds * 2.0) as usize)
+            .map(|i| (base + [0, 2, 4, 5, 7, 5, 4, 2][i % 8], i as f64 * 0.5, 0.45))
+            .collect()
+    };
+    render(
+        vec![
+            Part::new(Voice::Program(40), notes(&line(76))),
+            Part::new(Voice::Program(42), notes(&line(48))),
+        ],
+        seconds,
+        RATE,
+    )
+}
+
+/// Feeds `audio` in 512-sample blocks at twice real time; `during(seconds_fed)` runs between
+/// blocks.
+fn feed(
+    feed: &mut timbrescope_engine::worker::AudioFeed,
+    audio: &[f32],
+    mut during: impl FnMut(f64),
+) {
+    let started = Instant::now();
+    let mut block = vec![0.0f32; 512];
+    for (i, chunk) in audio.chunks(512).enumerate() {
+        block[..chunk.len()].copy_from_slice(chunk);
+        feed.push_block(&[&mut block[..chunk.len()]]);
+        let fed = (i * 512 + chunk.len()) as f64 / f64::from(RATE);
+        during(fed);
+        let due = Duration::from_secs_f64(fed / 2.0);
+        if let Some(wait) = due.checked_sub(started.elapsed()) {
+            std::thread::sleep(wait);
+        }
+    }
+}
+
+fn heard(snapshot: &LiveSnapshot, name: &str) -> f32 {
+    let index = snapshot.classes.index_of(name).unwrap();
+    snapshot.heard_seconds[index]
+}
+
+#[test]
+fn the_worker_hears_the_instruments_of_a_file_fed_like_an_audio_thread() {
+    let controls = Arc::new(WorkerControls::default());
+    controls.set_backend(BackendChoice::Cpu);
+    let (writer, mut reader) = snapshot_channel();
+    let (worker, mut audio_feed) = Worker::start(RATE, controls.clone(), writer).unwrap();
+    feed(&mut audio_feed, &string_duo(8.0), |_| {});
+    feed(&mut audio_feed, &vec![0.0; RATE as usize], |_| {});
+    std::thread::sleep(Duration::from_millis(300));
+    let snapshot = reader.read().clone();
+    drop(worker);
+    assert_eq!(snapshot.state, WorkerState::Running);
+    assert!(snapshot.backend.starts_with("CPU"), "{}", snapshot.backend);
+    assert_eq!(snapshot.dropped_samples, 0);
+    // The stream covers the file: 9 s of frames, the newest within a second of the end.
+    assert!(
+        (snapshot.now() - 9.0).abs() < 1.0,
+        "now = {}",
+        snapshot.now()
+    );
+    assert!(
+        heard(&snapshot, "violin") >= 2.0,
+        "{:?}",
+        snapshot.heard_seconds
+    );
+    assert!(
+        heard(&snapshot, "cello") >= 1.0,
+        "{:?}",
+        snapshot.heard_seconds
+    );
+    assert!(!snapshot.notes.is_empty());
+    assert!(snapshot.inference_ms > 0.0 && snapshot.latency_ms > 0.0);
+}
+
+#[test]
+fn switching_the_backend_while_running_keeps_the_stream_going() {
+    let controls = Arc::new(WorkerControls::default());
+    controls.set_backend(BackendChoice::Cpu);
+    let (writer, mut reader) = snapshot_channel();
+    let (worker, mut audio_feed) = Worker::start(RATE, controls.clone(), writer).unwrap();
+    feed(&mut audio_feed, &string_duo(2.0), |_| {});
+    std::thread::sleep(Duration::from_millis(300));
+    let before = reader.read().clone();
+    // lavapipe here (software, ~12x slower than the CPU backend, and its first inference
+    // compiles shaders); a machine without any adapter falls back to the CPU with a note.
+    controls.set_backend(BackendChoice::Gpu);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut after = reader.read().clone();
+    while Instant::now() < deadline
+        && after.backend == before.backend
+        && after.backend_note.is_none()
+    {
+        feed(&mut audio_feed, &vec![0.0; RATE as usize / 10], |_| {});
+        after = reader.read().clone();
+    }
+    let switched_at = after.now();
+    feed(&mut audio_feed, &string_duo(3.0), |_| {});
+    // A software adapter runs a window in about 0.4 s; give it time to work off the queue.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = reader.read().clone();
+    while Instant::now() < deadline && last.now() <= switched_at + 1.0 {
+        std::thread::sleep(Duration::from_millis(200));
+        last = reader.read().clone();
+    }
+    drop(worker);
+    assert!(before.backend.starts_with("CPU"), "{}", before.backend);
+    assert!(
+        after.backend.starts_with("GPU") || after.backend_note.is_some(),
+        "after the switch: {} / {:?}",
+        after.backend,
+        after.backend_note
+    );
+    assert_eq!(last.state, WorkerState::Running);
+    assert!(
+        last.now() > switched_at + 1.0,
+        "the stream stalled at {switched_at} s on {} ({:.0} ms/window)",
+        last.backend,
+        last.inference_ms
+    );
+}
+
+#[test]
+fn a_restart_starts_the_stream_over_and_stopping_gives_the_writer_back() {
+    let controls = Arc::new(WorkerControls::default());
+    controls.set_backend(BackendChoice::Cpu);
+    let (writer, mut reader) = snapshot_channel();
+    let (worker, mut audio_feed) = Worker::start(RATE, controls.clone(), writer).unwrap();
+    feed(&mut audio_feed, &string_duo(3.0), |_| {});
+    std::thread::sleep(Duration::from_millis(600));
+    let before = reader.read().now();
+    controls.request_restart();
+    audio_feed.restart();
+    std::thread::sleep(Duration::from_millis(50));
+    feed(&mut audio_feed, &string_duo(1.5), |_| {});
+    std::thread::sleep(Duration::from_millis(600));
+    let after = reader.read().now();
+    assert!(before > 2.0, "{before}");
+    assert!(after < 2.0, "the stream did not start over: {after}");
+    assert!(worker.stop().is_some());
+}
