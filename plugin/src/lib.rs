@@ -23,7 +23,7 @@ use crate::params::TimbrescopeParams;
 use crate::player::FilePlayer;
 
 /// Seconds an instrument must be heard to count in the saved summary.
-const HEARD_MIN_SECONDS: f32 = 0.5;
+pub const HEARD_MIN_SECONDS: f32 = 0.5;
 
 /// What the editor reads: the worker's published results and its controls.
 pub struct SharedView {
@@ -159,7 +159,7 @@ impl Plugin for Timbrescope {
             return false;
         };
         let rate = config.sample_rate.round() as u32;
-        self.player = match FilePlayer::for_rate(rate) {
+        self.player = match FilePlayer::for_rate(rate, &self.view) {
             Some(Ok(player)) => Some(player),
             Some(Err(e)) => {
                 nice_error!("cannot play the file at {rate} Hz: {e}");

@@ -2,12 +2,21 @@
 //! and goes to the output, so the editor analyses what the performer hears. Plugins in a DAW
 //! never have a file set and pass their input through.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use timbrescope_engine::audio_file::MonoAudio;
 use timbrescope_engine::resample::{ResampleError, resample};
 
+use crate::SharedView;
+
 static SOURCE: OnceLock<MonoAudio> = OnceLock::new();
+static PLAYING_VIEW: OnceLock<Arc<SharedView>> = OnceLock::new();
+
+/// The results of the instance that plays the file, once it has started: the standalone app
+/// reads them to print what it hears.
+pub fn playing_view() -> Option<Arc<SharedView>> {
+    PLAYING_VIEW.get().cloned()
+}
 
 /// Sets the file to play, once per process, before the standalone wrapper starts.
 pub fn play_file(audio: MonoAudio) -> bool {
@@ -21,9 +30,11 @@ pub struct FilePlayer {
 }
 
 impl FilePlayer {
-    /// The player for a stream at `rate`, when a file was set.
-    pub fn for_rate(rate: u32) -> Option<Result<Self, ResampleError>> {
+    /// The player for a stream at `rate`, when a file was set; `view` is the playing
+    /// instance's results, published for [`playing_view`].
+    pub fn for_rate(rate: u32, view: &Arc<SharedView>) -> Option<Result<Self, ResampleError>> {
         let audio = SOURCE.get()?;
+        let _ = PLAYING_VIEW.set(view.clone());
         Some(
             resample(&audio.samples, audio.sample_rate, rate).map(|samples| Self {
                 samples,

@@ -11,17 +11,14 @@ use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use jack::PortSpec;
 use timbrescope_engine::compute::BackendChoice;
 use timbrescope_engine::worker::{
-    AudioFeed, LiveSnapshot, Worker, WorkerControls, WorkerState, snapshot_channel,
+    AudioFeed, Worker, WorkerControls, WorkerState, snapshot_channel,
 };
 
 use crate::ListenArgs;
+use crate::presence::Presence;
 
 /// How often the terminal view reads the worker's results.
 const POLL: Duration = Duration::from_millis(50);
-/// Frames over which an instrument's entry is judged (200 ms).
-const ENTRY_FRAMES: usize = 20;
-/// Frames of silence after which an instrument counts as stopped (1 s).
-const EXIT_FRAMES: usize = 100;
 
 /// Where the audio comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -140,49 +137,6 @@ fn open_alsa(
     ))
 }
 
-/// Which instruments are playing, with hysteresis, from the activity history.
-struct Presence {
-    playing: Vec<bool>,
-    reported_until: usize,
-}
-
-impl Presence {
-    /// Lines for instruments that started or stopped in frames not yet looked at.
-    fn update(&mut self, snapshot: &LiveSnapshot, threshold: f32, out: &mut Vec<String>) {
-        let c = snapshot.classes.len();
-        if c == 0 {
-            return;
-        }
-        self.playing.resize(c, false);
-        let names = snapshot.classes.names();
-        let end = snapshot.first_frame + snapshot.rows();
-        let start = self.reported_until.max(snapshot.first_frame);
-        for frame in start..end {
-            for (class, playing) in self.playing.iter_mut().enumerate() {
-                let window = |len: usize| {
-                    let first = frame.saturating_sub(len - 1).max(snapshot.first_frame);
-                    (first..=frame)
-                        .map(move |f| snapshot.instrument[(f - snapshot.first_frame) * c + class])
-                };
-                let seconds = frame as f64 / 100.0;
-                if !*playing
-                    && window(ENTRY_FRAMES).filter(|&p| p >= threshold).count() * 2 >= ENTRY_FRAMES
-                {
-                    *playing = true;
-                    out.push(format!("{seconds:8.2} s  + {}", names[class]));
-                } else if *playing
-                    && frame >= EXIT_FRAMES
-                    && window(EXIT_FRAMES).all(|p| p < threshold * 0.6)
-                {
-                    *playing = false;
-                    out.push(format!("{seconds:8.2} s  - {}", names[class]));
-                }
-            }
-        }
-        self.reported_until = end;
-    }
-}
-
 /// Runs until Ctrl-C or until the input goes away.
 pub fn run(args: &ListenArgs) -> ExitCode {
     let controls = Arc::new(WorkerControls::default());
@@ -219,10 +173,7 @@ pub fn run(args: &ListenArgs) -> ExitCode {
     }
     let source = input.source;
     eprintln!("listening ({source}, {rate} Hz); Ctrl-C stops");
-    let mut presence = Presence {
-        playing: Vec::new(),
-        reported_until: 0,
-    };
+    let mut presence = Presence::default();
     let mut lines = Vec::new();
     let code = loop {
         std::thread::sleep(POLL);

@@ -5,6 +5,7 @@
 
 mod analyze;
 mod listen;
+mod presence;
 mod window;
 
 use std::path::PathBuf;

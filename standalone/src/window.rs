@@ -3,9 +3,13 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
+use timbrescope::HEARD_MIN_SECONDS;
 use timbrescope::Timbrescope;
-use timbrescope::player::play_file;
+use timbrescope::player::{play_file, playing_view};
+
+use crate::presence::Presence;
 use timbrescope_engine::audio_file::read_mono;
 
 /// Why there is no window to open, if there is none.
@@ -46,5 +50,49 @@ pub fn play(file: &Path, audio_args: Vec<String>) -> ExitCode {
         }
     };
     play_file(audio);
+    std::thread::spawn(print_what_plays);
     run_wrapper(audio_args)
+}
+
+/// Prints instruments as they start and stop while the file plays, and the instruments heard
+/// so far (at least [`HEARD_MIN_SECONDS`]) whenever that list grows: a log of the rehearsal.
+fn print_what_plays() {
+    let view = loop {
+        if let Some(view) = playing_view() {
+            break view;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut presence = Presence::default();
+    let mut lines = Vec::new();
+    let mut heard_before = Vec::new();
+    loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let Ok(mut reader) = view.reader.lock() else {
+            return;
+        };
+        let snapshot = reader.read();
+        lines.clear();
+        presence.update(snapshot, view.controls.threshold(), &mut lines);
+        let names = snapshot.classes.names();
+        let heard: Vec<&str> = snapshot
+            .heard_seconds
+            .iter()
+            .zip(&names)
+            .filter(|(s, _)| **s >= HEARD_MIN_SECONDS)
+            .map(|(_, n)| n.as_str())
+            .collect();
+        if heard.len() > heard_before.len() {
+            lines.push(format!(
+                "{:8.2} s  heard: {}",
+                snapshot.now(),
+                heard.join(", ")
+            ));
+            heard_before = heard.iter().map(|s| s.to_string()).collect();
+        }
+        drop(reader);
+        for line in &lines {
+            println!("{line}");
+        }
+    }
 }

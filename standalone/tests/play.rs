@@ -1,0 +1,100 @@
+//! `timbrescope play FILE` (under Xvfb, dummy audio backend) hears the same instruments as
+//! `timbrescope analyze FILE`.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::voice_and_guitar;
+use timbrescope_engine::prediction::PredictionFile;
+use timbrescope_tests::write_wav;
+
+const RATE: u32 = 44_100;
+const DISPLAY: &str = ":86";
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn play_and_analyze_hear_the_same_instruments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wav = tmp.path().join("duo.wav");
+    write_wav(&wav, &voice_and_guitar(RATE), RATE).unwrap();
+
+    let json = tmp.path().join("duo.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_timbrescope"))
+        .args([
+            "analyze",
+            wav.to_str().unwrap(),
+            "--json",
+            json.to_str().unwrap(),
+        ])
+        .args(["--hop-ms", "100"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let prediction: PredictionFile =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    let analyzed: BTreeSet<String> = prediction
+        .classes
+        .iter()
+        .enumerate()
+        .filter(|&(c, _)| {
+            let frames = prediction
+                .instrument_activity
+                .iter()
+                .filter(|row| row[c] >= 0.5)
+                .count();
+            frames as f32 / 100.0 >= timbrescope::HEARD_MIN_SECONDS
+        })
+        .map(|(_, name)| name.clone())
+        .collect();
+
+    let _x = Killed(
+        Command::new("Xvfb")
+            .args([DISPLAY, "-screen", "0", "1000x700x24"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed"),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    let mut play = Killed(
+        Command::new(env!("CARGO_BIN_EXE_timbrescope"))
+            .args(["play", wav.to_str().unwrap(), "--backend", "dummy"])
+            .args(["--sample-rate", &RATE.to_string()])
+            .env("DISPLAY", DISPLAY)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = play.0.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<String>>()
+    });
+    // The file lasts 7 s; the analysis trails it by well under a second.
+    std::thread::sleep(Duration::from_secs(11));
+    drop(play);
+    let lines = reader.join().unwrap();
+    let played: BTreeSet<String> = lines
+        .iter()
+        .rev()
+        .find_map(|line| line.split_once("heard: "))
+        .map(|(_, list)| list.split(", ").map(str::to_string).collect())
+        .unwrap_or_default();
+    assert!(!analyzed.is_empty());
+    assert_eq!(played, analyzed, "play printed: {lines:?}");
+}
