@@ -7,6 +7,18 @@ use serde::{Deserialize, Serialize};
 
 /// Lowest MIDI note of the 88-key pitch axis (A0).
 pub const LOWEST_MIDI_NOTE: u8 = 21;
+
+/// Note name with octave, C4 = MIDI 60, for axes and labels in reports and the editor.
+pub fn note_name(midi: u8) -> String {
+    const NAMES: [&str; 12] = [
+        "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
+    ];
+    format!(
+        "{}{}",
+        NAMES[usize::from(midi % 12)],
+        i32::from(midi) / 12 - 1
+    )
+}
 /// Number of pitches on the pitch axis: MIDI 21–108, the piano range.
 pub const PITCH_COUNT: usize = 88;
 /// MIDI channel index (0-based) that General MIDI reserves for percussion.
@@ -161,6 +173,14 @@ impl ClassList {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn note_names_follow_the_c4_is_60_convention() {
+        assert_eq!(note_name(60), "C4");
+        assert_eq!(note_name(21), "A0");
+        assert_eq!(note_name(108), "C8");
+        assert_eq!(note_name(70), "A#4");
+    }
 
     #[test]
     fn default_list_maps_gm_programmes_and_percussion() {

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::sync::Once;
 
 use crate::analysis::Analysis;
+use crate::classes::note_name;
 use crate::classes::{LOWEST_MIDI_NOTE, PITCH_COUNT};
 use crate::features::FRAMES_PER_SECOND;
 use anyhow::{Result, anyhow};
@@ -33,17 +34,6 @@ fn tint(colour: RGBColor, amount: f32) -> RGBColor {
     let a = amount.clamp(0.0, 1.0);
     let mix = |c: u8| (255.0 - (255.0 - f32::from(c)) * a).round() as u8;
     RGBColor(mix(colour.0), mix(colour.1), mix(colour.2))
-}
-
-fn note_name(midi: u8) -> String {
-    const NAMES: [&str; 12] = [
-        "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
-    ];
-    format!(
-        "{}{}",
-        NAMES[usize::from(midi % 12)],
-        i32::from(midi) / 12 - 1
-    )
 }
 
 /// A time step for axis ticks that gives 5–15 ticks.

@@ -5,23 +5,14 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{JackServer, play_into, voice_and_guitar, wait_for_port};
+use common::{JackServer, Killed, play_into, start_xvfb, voice_and_guitar, wait_for_port};
 
 const RATE: u32 = 44_100;
 /// An X display number unlikely to be in use.
 const DISPLAY: &str = ":87";
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 fn screenshot(path: &Path) {
     let status = Command::new("import")
@@ -68,15 +59,7 @@ fn colours(path: &Path) -> u64 {
 #[test]
 fn the_window_on_jack_input_shows_the_music_moving() {
     let tmp = tempfile::tempdir().unwrap();
-    let _x = Killed(
-        Command::new("Xvfb")
-            .args([DISPLAY, "-screen", "0", "1000x700x24"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is installed"),
-    );
-    std::thread::sleep(Duration::from_secs(1));
+    let _x = start_xvfb(DISPLAY);
     let _server = JackServer::start("timbrescope-window-test", RATE);
     let _app = Killed(
         Command::new(env!("CARGO_BIN_EXE_timbrescope"))

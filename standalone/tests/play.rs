@@ -5,24 +5,15 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::voice_and_guitar;
+use common::{Killed, start_xvfb, voice_and_guitar};
 use timbrescope_engine::prediction::PredictionFile;
 use timbrescope_tests::write_wav;
 
 const RATE: u32 = 44_100;
 const DISPLAY: &str = ":86";
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 #[test]
 fn play_and_analyze_hear_the_same_instruments() {
@@ -59,15 +50,7 @@ fn play_and_analyze_hear_the_same_instruments() {
         .map(|(_, name)| name.clone())
         .collect();
 
-    let _x = Killed(
-        Command::new("Xvfb")
-            .args([DISPLAY, "-screen", "0", "1000x700x24"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is installed"),
-    );
-    std::thread::sleep(Duration::from_secs(1));
+    let _x = start_xvfb(DISPLAY);
     let mut play = Killed(
         Command::new(env!("CARGO_BIN_EXE_timbrescope"))
             .args(["play", wav.to_str().unwrap(), "--backend", "dummy"])

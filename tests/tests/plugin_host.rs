@@ -28,27 +28,20 @@ const HEARD_SECONDS: f32 = 0.5;
 /// The file: a violin melody over a cello line (a string duo the shipped model hears; see
 /// the model card for what it does not hear yet).
 fn parts() -> Vec<Part> {
-    let violin: Vec<(u8, f64, f64)> = (0..12)
-        .map(|i| {
-            (
-                76 + [0, 2, 4, 5, 7, 5, 4, 2, 0, 4, 7, 12][i],
-                i as f64 * 0.5,
-                0.45,
-            )
-        })
-        .collect();
-    let cello: Vec<(u8, f64, f64)> = (0..12)
-        .map(|i| {
-            (
-                48 + [0, 2, 4, 5, 7, 5, 4, 2, 0, 4, 7, 12][i],
-                i as f64 * 0.5,
-                0.45,
-            )
-        })
-        .collect();
+    let line = |base: u8| -> Vec<(u8, f64, f64)> {
+        (0..12)
+            .map(|i| {
+                (
+                    base + [0, 2, 4, 5, 7, 5, 4, 2, 0, 4, 7, 12][i],
+                    i as f64 * 0.5,
+                    0.45,
+                )
+            })
+            .collect()
+    };
     vec![
-        Part::new(Voice::Program(40), notes(&violin)),
-        Part::new(Voice::Program(42), notes(&cello)),
+        Part::new(Voice::Program(40), notes(&line(76))),
+        Part::new(Voice::Program(42), notes(&line(48))),
     ]
 }
 

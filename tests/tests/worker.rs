@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use timbrescope_engine::compute::BackendChoice;
 use timbrescope_engine::worker::{
-    LiveSnapshot, Worker, WorkerControls, WorkerState, snapshot_channel,
+    AudioFeed, LiveSnapshot, SnapshotReader, Worker, WorkerControls, WorkerState, snapshot_channel,
 };
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::{notes, render};
@@ -33,11 +33,7 @@ fn string_duo(seconds: f64) -> Vec<f32> {
 
 /// Feeds `audio` in 512-sample blocks at twice real time; `during(seconds_fed)` runs between
 /// blocks.
-fn feed(
-    feed: &mut timbrescope_engine::worker::AudioFeed,
-    audio: &[f32],
-    mut during: impl FnMut(f64),
-) {
+fn feed(feed: &mut AudioFeed, audio: &[f32], mut during: impl FnMut(f64)) {
     let started = Instant::now();
     let mut block = vec![0.0f32; 512];
     for (i, chunk) in audio.chunks(512).enumerate() {
@@ -52,6 +48,15 @@ fn feed(
     }
 }
 
+/// A worker on the CPU with its controls, results and feed.
+fn cpu_worker() -> (Arc<WorkerControls>, SnapshotReader, Worker, AudioFeed) {
+    let controls = Arc::new(WorkerControls::default());
+    controls.set_backend(BackendChoice::Cpu);
+    let (writer, reader) = snapshot_channel();
+    let (worker, feed) = Worker::start(RATE, controls.clone(), writer).unwrap();
+    (controls, reader, worker, feed)
+}
+
 fn heard(snapshot: &LiveSnapshot, name: &str) -> f32 {
     let index = snapshot.classes.index_of(name).unwrap();
     snapshot.heard_seconds[index]
@@ -59,10 +64,7 @@ fn heard(snapshot: &LiveSnapshot, name: &str) -> f32 {
 
 #[test]
 fn the_worker_hears_the_instruments_of_a_file_fed_like_an_audio_thread() {
-    let controls = Arc::new(WorkerControls::default());
-    controls.set_backend(BackendChoice::Cpu);
-    let (writer, mut reader) = snapshot_channel();
-    let (worker, mut audio_feed) = Worker::start(RATE, controls.clone(), writer).unwrap();
+    let (_controls, mut reader, worker, mut audio_feed) = cpu_worker();
     feed(&mut audio_feed, &string_duo(8.0), |_| {});
     feed(&mut audio_feed, &vec![0.0; RATE as usize], |_| {});
     std::thread::sleep(Duration::from_millis(300));
@@ -93,10 +95,7 @@ fn the_worker_hears_the_instruments_of_a_file_fed_like_an_audio_thread() {
 
 #[test]
 fn switching_the_backend_while_running_keeps_the_stream_going() {
-    let controls = Arc::new(WorkerControls::default());
-    controls.set_backend(BackendChoice::Cpu);
-    let (writer, mut reader) = snapshot_channel();
-    let (worker, mut audio_feed) = Worker::start(RATE, controls.clone(), writer).unwrap();
+    let (controls, mut reader, worker, mut audio_feed) = cpu_worker();
     feed(&mut audio_feed, &string_duo(2.0), |_| {});
     std::thread::sleep(Duration::from_millis(300));
     let before = reader.read().clone();
@@ -140,10 +139,7 @@ fn switching_the_backend_while_running_keeps_the_stream_going() {
 
 #[test]
 fn a_restart_starts_the_stream_over_and_stopping_gives_the_writer_back() {
-    let controls = Arc::new(WorkerControls::default());
-    controls.set_backend(BackendChoice::Cpu);
-    let (writer, mut reader) = snapshot_channel();
-    let (worker, mut audio_feed) = Worker::start(RATE, controls.clone(), writer).unwrap();
+    let (controls, mut reader, worker, mut audio_feed) = cpu_worker();
     feed(&mut audio_feed, &string_duo(3.0), |_| {});
     std::thread::sleep(Duration::from_millis(600));
     let before = reader.read().now();

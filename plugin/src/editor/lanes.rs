@@ -4,23 +4,21 @@
 
 use egui::{Align2, Color32, ColorImage, FontId, Rect, Sense, TextureOptions, Ui, pos2, vec2};
 use timbrescope_engine::features::FRAMES_PER_SECOND;
-use timbrescope_engine::worker::LiveSnapshot;
 
-use super::TimeSpan;
+use super::Shown;
 use super::palette::class_intensity;
 
 /// Width of the class-name column.
 pub const LABEL_WIDTH: f32 = 110.0;
 
 /// Draws the lanes in a strip `height` high; frames before `from` are left dark (cleared).
-pub fn show(
-    ui: &mut Ui,
-    snapshot: &LiveSnapshot,
-    span: TimeSpan,
-    from: f64,
-    visible: &[bool],
-    height: f32,
-) {
+pub fn show(ui: &mut Ui, shown: &Shown, height: f32) {
+    let Shown {
+        snapshot,
+        span,
+        from,
+        visible,
+    } = *shown;
     let (response, painter) =
         ui.allocate_painter(vec2(ui.available_width(), height), Sense::hover());
     let rect = response.rect;

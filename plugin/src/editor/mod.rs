@@ -49,6 +49,19 @@ impl TimeSpan {
     }
 }
 
+/// What the lanes and the pianoroll draw: the results, the span, where a Clear cut them
+/// off, and which classes are shown.
+pub struct Shown<'a> {
+    /// The worker's results.
+    pub snapshot: &'a LiveSnapshot,
+    /// Visible time span.
+    pub span: TimeSpan,
+    /// Stream time before which nothing is drawn (the last Clear).
+    pub from: f64,
+    /// Per class: shown or hidden.
+    pub visible: &'a [bool],
+}
+
 /// Zoom and pan of the frozen views.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct FrozenView {
@@ -225,12 +238,17 @@ impl NiceEguiApp for EditorApp {
                 );
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            let from = span.start.max(self.cleared_at);
+            let shown = Shown {
+                snapshot: &self.snapshot,
+                span,
+                from: span.start.max(self.cleared_at),
+                visible: &visible,
+            };
             let lanes_height = (ui.available_height() * 0.4).max(120.0);
-            lanes::show(ui, &self.snapshot, span, from, &visible, lanes_height);
+            lanes::show(ui, &shown, lanes_height);
             ui.add_space(4.0);
             let pitches = self.frozen.map_or(self.pitches, |f| f.pitches);
-            let change = pianoroll::show(ui, &self.snapshot, span, from, &visible, pitches);
+            let change = pianoroll::show(ui, &shown, pitches);
             if let (Some(frozen), Some(change)) = (self.frozen.as_mut(), change) {
                 frozen.length = (frozen.length * change.zoom).clamp(0.5, 120.0);
                 frozen.end += change.pan_seconds;

@@ -3,11 +3,11 @@
 //! pitch) and dragging pans.
 
 use egui::{Align2, Color32, FontId, Painter, Rect, Sense, Stroke, Ui, pos2, vec2};
-use timbrescope_engine::worker::LiveSnapshot;
+use timbrescope_engine::classes::note_name;
 
-use super::TimeSpan;
 use super::lanes::LABEL_WIDTH;
 use super::palette::class_colour;
+use super::{Shown, TimeSpan};
 
 /// Pitch classes of the black keys.
 const BLACK_KEYS: [u8; 5] = [1, 3, 6, 8, 10];
@@ -23,18 +23,6 @@ pub struct ViewChange {
     pub pan_seconds: f64,
     /// New lowest and highest MIDI note.
     pub pitches: (f32, f32),
-}
-
-/// Note name with octave, C4 = MIDI 60.
-pub fn note_name(midi: u8) -> String {
-    const NAMES: [&str; 12] = [
-        "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
-    ];
-    format!(
-        "{}{}",
-        NAMES[usize::from(midi % 12)],
-        i32::from(midi) / 12 - 1
-    )
 }
 
 /// Vertical lines every second (or every 5 s on long spans), labelled with stream time.
@@ -63,14 +51,13 @@ pub fn time_grid(painter: &Painter, plot: Rect, span: TimeSpan) {
 }
 
 /// Draws the pianoroll in the remaining space; returns the zoom and pan gestures.
-pub fn show(
-    ui: &mut Ui,
-    snapshot: &LiveSnapshot,
-    span: TimeSpan,
-    from: f64,
-    visible: &[bool],
-    pitches: (f32, f32),
-) -> Option<ViewChange> {
+pub fn show(ui: &mut Ui, shown: &Shown, pitches: (f32, f32)) -> Option<ViewChange> {
+    let Shown {
+        snapshot,
+        span,
+        from,
+        visible,
+    } = *shown;
     let size = vec2(ui.available_width(), ui.available_height().max(80.0));
     let (response, painter) = ui.allocate_painter(size, Sense::drag());
     let rect = response.rect;
@@ -176,17 +163,4 @@ pub fn show(
     let l = l.clamp(21.0, 108.0 - range);
     change.pitches = (l, l + range);
     Some(change)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn note_names_follow_the_c4_is_60_convention() {
-        assert_eq!(note_name(60), "C4");
-        assert_eq!(note_name(21), "A0");
-        assert_eq!(note_name(108), "C8");
-        assert_eq!(note_name(70), "A#4");
-    }
 }

@@ -119,3 +119,27 @@ pub fn voice_and_guitar(rate: u32) -> Vec<f32> {
         rate,
     )
 }
+
+/// A child process killed when this goes out of scope.
+pub struct Killed(pub Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// An Xvfb server on `display` (e.g. ":87"), stopped on drop.
+pub fn start_xvfb(display: &str) -> Killed {
+    let server = Killed(
+        Command::new("Xvfb")
+            .args([display, "-screen", "0", "1000x700x24"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed"),
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    server
+}
