@@ -15,11 +15,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use timbrescope_engine::classes::{ClassList, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, FeatureConfig, FeatureStream, frame_count};
+use timbrescope_engine::resample::resample;
 use timbrescope_engine::timeline::WINDOW_FRAMES;
 use timbrescope_synth::SoundFont;
 use timbrescope_synth::labels::{FrameLabels, label_score};
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::render::render_score;
+use timbrescope_synth::score::Score;
 use timbrescope_synth::soundfont::load_soundfont;
 
 /// One 1 s window: `[100][F]` feature frames and its labels.
@@ -43,6 +45,20 @@ pub struct LabelledAudio {
     pub labels: FrameLabels,
 }
 
+/// Sample rates recordings come at; every rendered piece is made at one of them and
+/// resampled to 16 kHz, as real audio is. (Rendering at 16 kHz directly left the band near
+/// 8 kHz unlike any resampled input, and the model leaned on it: the same music at 96 kHz
+/// was named differently from 44.1 kHz.)
+const RECORDING_RATES: [u32; 6] = [22_050, 32_000, 44_100, 48_000, 88_200, 96_000];
+
+/// Renders `score` as if recorded at a rate chosen by `seed`, then brings it to 16 kHz
+/// through the engine's resampler, the path every real input takes.
+pub fn render_as_recorded(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Result<Vec<f32>> {
+    let rate = RECORDING_RATES[(seed % RECORDING_RATES.len() as u64) as usize];
+    let recorded = render_score(score, font, rate)?;
+    Ok(resample(&recorded, rate, ANALYSIS_RATE)?)
+}
+
 /// Renders the procedural piece of `seed` with its labels.
 pub fn render_piece(
     seed: u64,
@@ -51,7 +67,7 @@ pub fn render_piece(
     font: &Arc<SoundFont>,
 ) -> Result<LabelledAudio> {
     let score = generate(classes, procedural, seed);
-    let samples = render_score(&score, font, ANALYSIS_RATE)?;
+    let samples = render_as_recorded(&score, font, seed)?;
     let labels = label_score(&score, classes, frame_count(samples.len(), ANALYSIS_RATE));
     Ok(LabelledAudio { samples, labels })
 }
@@ -281,6 +297,45 @@ pub fn batch(examples: &[Example], device: &Device) -> Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_recording_rate_gives_a_16k_signal_aligned_with_its_labels() {
+        use timbrescope_synth::score::{Part, ScoreNote, Voice};
+        let font = load_soundfont(std::path::Path::new(
+            timbrescope_synth::soundfont::TRAINING_FONT,
+        ))
+        .unwrap();
+        let note = ScoreNote {
+            onset: 0.5,
+            duration: 0.5,
+            key: 60,
+            velocity: 100,
+        };
+        let score = Score {
+            parts: vec![Part::new(Voice::Program(0), vec![note])],
+            duration: 1.5,
+        };
+        for seed in 0..RECORDING_RATES.len() as u64 {
+            let samples = render_as_recorded(&score, &font, seed).unwrap();
+            assert_eq!(
+                samples.len(),
+                24_000,
+                "rate {}",
+                RECORDING_RATES[seed as usize]
+            );
+            // The note starts at 0.5 s whatever the rate: silence before, sound just after.
+            let energy =
+                |from: usize, to: usize| samples[from..to].iter().map(|s| s * s).sum::<f32>();
+            assert!(
+                energy(0, 7_800) < 1e-6,
+                "sound before the onset at seed {seed}"
+            );
+            assert!(
+                energy(8_000, 8_800) > 1e-3,
+                "no sound after the onset at seed {seed}"
+            );
+        }
+    }
     use std::path::Path;
     use timbrescope_synth::soundfont::TRAINING_FONT;
 

@@ -18,10 +18,10 @@ use timbrescope_engine::resample::resample_to_analysis_rate;
 use timbrescope_engine::timeline::WINDOW_FRAMES;
 use timbrescope_synth::labels::{FrameLabels, label_score};
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
-use timbrescope_synth::render::render_score;
 use timbrescope_synth::score::{Part, Score, ScoreNote, Voice};
 use timbrescope_synth::soundfont::{VALIDATION_FONT, load_soundfont};
 
+use crate::data::render_as_recorded;
 use crate::metrics::{Counts, add_per_class, lrap_of_clip};
 
 /// Largest onset difference for a detected note to match a reference note.
@@ -51,7 +51,7 @@ pub fn validation_pieces(
     (0..count as u64)
         .map(|i| {
             let score = generate(classes, procedural, VALIDATION_SEED + i);
-            let samples = render_score(&score, &font, ANALYSIS_RATE)?;
+            let samples = render_as_recorded(&score, &font, VALIDATION_SEED + i)?;
             Ok(AnnotatedPiece {
                 name: format!("validation-{i}"),
                 samples,
