@@ -118,7 +118,8 @@ pub fn write_report(analysis: &Analysis, title: &str, path: &Path) -> Result<()>
         if midi.is_multiple_of(12) {
             draw_text(&note_name(midi), LEFT - 70, y - 4, 12).map_err(err)?;
         }
-        for x in 0..plot_width {
+        // A live excerpt carries no pitch activity; only its notes are drawn.
+        for x in (0..plot_width).filter(|_| !p.pitch.is_empty()) {
             let peak = frames_of(x)
                 .map(|t| p.pitch_frame(t)[k])
                 .fold(0.0f32, f32::max);

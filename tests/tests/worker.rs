@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use timbrescope_engine::compute::BackendChoice;
+use timbrescope_engine::midi_export::notes_to_midi;
+use timbrescope_engine::report::write_report;
 use timbrescope_engine::worker::{
     AudioFeed, LiveSnapshot, SnapshotReader, Worker, WorkerControls, WorkerState, snapshot_channel,
 };
@@ -91,6 +93,24 @@ fn the_worker_hears_the_instruments_of_a_file_fed_like_an_audio_thread() {
     );
     assert!(!snapshot.notes.is_empty());
     assert!(snapshot.inference_ms > 0.0 && snapshot.latency_ms > 0.0);
+
+    // An export of the last 5 s: 500 rows, notes inside the span, a PNG report and MIDI.
+    let end = snapshot.now();
+    let excerpt = snapshot.excerpt(end - 5.0, end);
+    assert_eq!(excerpt.predictions.frames, 500);
+    assert!(!excerpt.notes.is_empty());
+    assert!(
+        excerpt
+            .notes
+            .iter()
+            .all(|n| n.onset >= 0.0 && n.offset <= 5.0 + 1e-9 && n.onset < n.offset)
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let png = tmp.path().join("excerpt.png");
+    write_report(&excerpt, "excerpt", &png).unwrap();
+    assert!(std::fs::metadata(&png).unwrap().len() > 1000);
+    let midi = notes_to_midi(&excerpt.notes, &snapshot.classes);
+    assert_eq!(&midi[..4], b"MThd");
 }
 
 #[test]

@@ -13,7 +13,7 @@ pub enum Action {
     Freeze,
     /// Forget what is shown so far.
     Clear,
-    /// Write the shown span as MIDI and JSON.
+    /// Write the shown span as MIDI, JSON and PNG.
     Export,
 }
 
@@ -61,7 +61,9 @@ pub fn show(
         }
         if ui
             .button("Export")
-            .on_hover_text("Save the shown span as MIDI (a track per instrument) and JSON (Ctrl+E)")
+            .on_hover_text(
+                "Save the shown span as MIDI (a track per instrument), JSON and PNG (Ctrl+E)",
+            )
             .clicked()
         {
             action = Some(Action::Export);

@@ -1,11 +1,13 @@
-//! Export of the shown span: a MIDI file (one track per instrument) and the JSON prediction
-//! file of DESIGN.md, into the user's export folder (never the host's working directory).
+//! Export of the shown span: a MIDI file (one track per instrument), the JSON prediction
+//! file of DESIGN.md and a PNG report, into the user's export folder (never the host's
+//! working directory).
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use timbrescope_engine::midi_export::notes_to_midi;
 use timbrescope_engine::prediction::PredictionFile;
+use timbrescope_engine::report::write_report;
 use timbrescope_engine::worker::LiveSnapshot;
 
 use super::TimeSpan;
@@ -17,7 +19,8 @@ pub fn export_dir() -> Option<PathBuf> {
         .or_else(|| std::env::home_dir().map(|home| home.join("Timbrescope")))
 }
 
-/// Writes `span` of `snapshot`; returns a line for the status bar saying where, or why not.
+/// Writes `span` of `snapshot` as MIDI, JSON and PNG; returns a line for the status bar
+/// saying where, or why not.
 pub fn export(snapshot: &LiveSnapshot, span: TimeSpan) -> String {
     let Some(dir) = export_dir() else {
         return "Export failed: no home folder; set TIMBRESCOPE_EXPORT_DIR".into();
@@ -33,10 +36,15 @@ pub fn export(snapshot: &LiveSnapshot, span: TimeSpan) -> String {
     let midi = notes_to_midi(&excerpt.notes, &snapshot.classes);
     let written = std::fs::create_dir_all(&dir)
         .and_then(|()| std::fs::write(stem.with_extension("json"), json))
-        .and_then(|()| std::fs::write(stem.with_extension("mid"), midi));
+        .and_then(|()| std::fs::write(stem.with_extension("mid"), midi))
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            let title = format!("Timbrescope, {:.1} s", span.end - span.start);
+            write_report(&excerpt, &title, &stem.with_extension("png")).map_err(|e| e.to_string())
+        });
     match written {
         Ok(()) => format!(
-            "Exported {} notes to {}.mid/.json",
+            "Exported {} notes to {}.mid/.json/.png",
             excerpt.notes.len(),
             stem.display()
         ),
