@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ringbuf::traits::{Consumer, Observer, Producer, Split};
 use ringbuf::{HeapCons, HeapProd, HeapRb};
@@ -32,6 +32,9 @@ pub const HISTORY_SECONDS: usize = 120;
 const MIDI_QUEUE: usize = 4096;
 /// Delay of MIDI out behind the audio at the start; it grows if the analysis needs longer.
 pub const INITIAL_MIDI_DELAY_SECONDS: f64 = 0.75;
+/// Seconds without audio before the snapshot reports it, and how often it updates then.
+const IDLE_REPORT_AFTER_S: f32 = 1.0;
+const IDLE_REPORT_EVERY_S: f32 = 0.25;
 /// How long the worker sleeps when the queue is empty.
 const IDLE_WAIT: Duration = Duration::from_millis(3);
 
@@ -276,6 +279,9 @@ pub struct LiveSnapshot {
     pub dropped_samples: u64,
     /// Input sample rate.
     pub sample_rate: u32,
+    /// Seconds since audio last arrived (0 while it flows): a stopped or vanished input
+    /// shows up here, since nothing else would change.
+    pub input_idle_s: f32,
 }
 
 impl LiveSnapshot {
@@ -536,6 +542,7 @@ impl WorkerJob {
         let mut block = vec![0.0f32; (self.sample_rate as usize / 100).max(64)];
         let mut output = LiveOutput::default();
         let mut messages = Vec::new();
+        let mut last_audio = Instant::now();
         while !self.stop.load(Ordering::Relaxed) {
             if self.controls.restart.swap(false, Ordering::Relaxed) {
                 self.audio.clear();
@@ -563,8 +570,17 @@ impl WorkerJob {
             let n = self.audio.pop_slice(&mut block);
             if n == 0 {
                 std::thread::sleep(IDLE_WAIT);
+                let idle = last_audio.elapsed().as_secs_f32();
+                if idle >= IDLE_REPORT_AFTER_S
+                    && idle - snapshot.input_idle_s >= IDLE_REPORT_EVERY_S
+                {
+                    snapshot.input_idle_s = idle;
+                    writer.write(snapshot.clone());
+                }
                 continue;
             }
+            last_audio = Instant::now();
+            snapshot.input_idle_s = 0.0;
             self.push_guarded(&mut live, &block[..n], &mut output, snapshot)?;
             if output.windows == 0 {
                 continue;

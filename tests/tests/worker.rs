@@ -169,6 +169,10 @@ fn a_restart_starts_the_stream_over_and_stopping_gives_the_writer_back() {
     feed(&mut audio_feed, &string_duo(1.5), |_| {});
     std::thread::sleep(Duration::from_millis(600));
     let after = reader.read().now();
+    // No audio for a while: the results say so (the editor shows it).
+    std::thread::sleep(Duration::from_millis(1500));
+    let idle = reader.read().input_idle_s;
+    assert!(idle >= 1.0, "input idle for {idle} s");
     assert!(before > 2.0, "{before}");
     assert!(after < 2.0, "the stream did not start over: {after}");
     assert!(worker.stop().is_some());

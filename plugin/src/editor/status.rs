@@ -30,6 +30,15 @@ pub fn show(ui: &mut Ui, snapshot: &LiveSnapshot, message: Option<&str>) {
                 );
             }
         }
+        if snapshot.input_idle_s >= 2.0 {
+            ui.label(
+                RichText::new(format!(
+                    "No audio for {:.0} s: the input stopped or was disconnected",
+                    snapshot.input_idle_s
+                ))
+                .color(Color32::from_rgb(255, 200, 90)),
+            );
+        }
         if let Some(note) = &snapshot.backend_note {
             ui.label(RichText::new(note).color(Color32::from_rgb(255, 200, 90)));
         }
