@@ -29,8 +29,12 @@ impl HostHandlers for TestHost {
     type AudioProcessor<'a> = ();
 }
 
-/// Where `cargo xtask bundle` puts the test bundle.
+/// Where `cargo xtask bundle` puts the test bundle; `TIMBRESCOPE_CLAP_BUNDLE` names another
+/// (say, the release bundle, for benchmarks).
 pub fn clap_bundle() -> PathBuf {
+    if let Some(path) = std::env::var_os("TIMBRESCOPE_CLAP_BUNDLE") {
+        return PathBuf::from(path);
+    }
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
