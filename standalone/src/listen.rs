@@ -41,8 +41,9 @@ struct Input {
 type JackProcess = Box<dyn FnMut(&jack::Client, &jack::ProcessScope) -> jack::Control + Send>;
 
 /// Tells the main loop when the JACK server goes away.
-struct Notifications {
-    gone: Arc<AtomicBool>,
+pub struct Notifications {
+    /// Set when the server shuts down.
+    pub gone: Arc<AtomicBool>,
 }
 
 impl jack::NotificationHandler for Notifications {

@@ -3,12 +3,15 @@
 
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use timbrescope::HEARD_MIN_SECONDS;
 use timbrescope::Timbrescope;
 use timbrescope::player::{play_file, playing_view};
 
+use crate::listen::Notifications;
 use crate::presence::Presence;
 use timbrescope_engine::audio_file::read_mono;
 
@@ -22,11 +25,41 @@ fn missing_display() -> Option<&'static str> {
     )
 }
 
+/// When the window runs on JACK (the wrapper takes JACK first whenever a server runs), ends
+/// the program with a message if the server goes away: nice-plug's wrapper would otherwise
+/// keep a window with no audio.
+fn exit_when_jack_stops(audio_args: &[String]) {
+    let forced_other = audio_args
+        .windows(2)
+        .any(|w| matches!(w[0].as_str(), "-b" | "--backend") && w[1] != "jack" && w[1] != "auto");
+    if forced_other {
+        return;
+    }
+    let Ok((client, _)) =
+        jack::Client::new("timbrescope-watch", jack::ClientOptions::NO_START_SERVER)
+    else {
+        return;
+    };
+    let gone = Arc::new(AtomicBool::new(false));
+    let Ok(active) = client.activate_async(Notifications { gone: gone.clone() }, ()) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        while !gone.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        eprintln!("error: the JACK server stopped, so the audio input is gone; exiting");
+        std::mem::forget(active);
+        std::process::exit(1);
+    });
+}
+
 fn run_wrapper(audio_args: Vec<String>) -> ExitCode {
     if let Some(reason) = missing_display() {
         eprintln!("error: {reason}");
         return ExitCode::from(2);
     }
+    exit_when_jack_stops(&audio_args);
     let args = std::iter::once("timbrescope".to_string()).chain(audio_args);
     if nice_plug::prelude::nice_export_standalone_with_args::<Timbrescope, _>(args) {
         ExitCode::SUCCESS

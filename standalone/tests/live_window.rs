@@ -60,19 +60,19 @@ fn colours(path: &Path) -> u64 {
 fn the_window_on_jack_input_shows_the_music_moving() {
     let tmp = tempfile::tempdir().unwrap();
     let _x = start_xvfb(DISPLAY);
-    let _server = JackServer::start("timbrescope-window-test", RATE);
-    let _app = Killed(
+    let mut server = JackServer::start("timbrescope-window-test", RATE);
+    let mut app = Killed(
         Command::new(env!("CARGO_BIN_EXE_timbrescope"))
             .args(["--backend", "jack"])
             .env("DISPLAY", DISPLAY)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
     );
     wait_for_port("timbrescope:input_1");
     std::thread::sleep(Duration::from_secs(3));
-    let (_player, _) = play_into(
+    let (player, _) = play_into(
         voice_and_guitar(RATE),
         &["timbrescope:input_1", "timbrescope:input_2"],
     );
@@ -86,4 +86,24 @@ fn the_window_on_jack_input_shows_the_music_moving() {
     assert!(moved > 2_000, "only {moved} pixels changed in a second");
     let colours = colours(&second);
     assert!(colours > 200, "the window shows only {colours} colours");
+
+    // Pull the input away: a message and a clean exit, no panic.
+    drop(player);
+    server.stop();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = app.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the window kept running without JACK"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut app.0.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("JACK server stopped"), "{stderr}");
+    assert_eq!(status.code(), Some(1));
 }
