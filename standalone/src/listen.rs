@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
-use jack::PortSpec;
 use timbrescope_engine::compute::BackendChoice;
 use timbrescope_engine::worker::{
     AudioFeed, Worker, WorkerControls, WorkerState, snapshot_channel,
@@ -201,41 +200,22 @@ pub fn run(args: &ListenArgs) -> ExitCode {
     code
 }
 
-/// `timbrescope devices`: JACK capture ports (when a server runs) and ALSA input devices.
+/// `timbrescope devices`: JACK ports to listen to (when a server runs) and ALSA input devices.
 pub fn list_devices() -> ExitCode {
-    match jack::Client::new("timbrescope-devices", jack::ClientOptions::NO_START_SERVER) {
-        Ok((client, _)) => {
-            println!(
-                "JACK ({} Hz) outputs to listen to (--connect):",
-                client.sample_rate()
-            );
-            for port in client.ports(
-                None,
-                Some(jack::AudioOut::default().jack_port_type()),
-                jack::PortFlags::IS_OUTPUT,
-            ) {
-                println!("  {port}");
-            }
+    let inputs = crate::audio_settings::inputs();
+    for (jack, heading) in [
+        (true, "JACK outputs to listen to (--connect)"),
+        (false, "ALSA input devices (--device)"),
+    ] {
+        println!("{heading}:");
+        let mut any = false;
+        for input in inputs.iter().filter(|i| i.jack == jack) {
+            println!("  {} ({})", input.name, input.detail);
+            any = true;
         }
-        Err(_) => println!("JACK: no server running"),
-    }
-    let host = cpal::default_host();
-    println!("ALSA input devices (--device):");
-    match host.input_devices() {
-        Ok(devices) => {
-            for device in devices {
-                let name = device
-                    .description()
-                    .map(|d| d.name().to_string())
-                    .unwrap_or_else(|_| "?".into());
-                let config = device
-                    .default_input_config()
-                    .map(|c| format!("{} ch, {} Hz", c.channels(), c.sample_rate()))
-                    .unwrap_or_else(|e| format!("unusable: {e}"));
-                println!("  {name} ({config})");
-            }
+        if !any {
+            println!("  none");
         }
-        Err(e) => println!("  cannot list: {e}"),
     }
     ExitCode::SUCCESS
 }

@@ -4,6 +4,7 @@
 //! activity, pitch activity, notes, MIDI and a PNG report, headless.
 
 mod analyze;
+mod audio_settings;
 mod listen;
 mod presence;
 mod window;

@@ -60,6 +60,7 @@ fn run_wrapper(audio_args: Vec<String>) -> ExitCode {
         return ExitCode::from(2);
     }
     exit_when_jack_stops(&audio_args);
+    timbrescope::editor::set_extra_controls(crate::audio_settings::controls());
     let args = std::iter::once("timbrescope".to_string()).chain(audio_args);
     if nice_plug::prelude::nice_export_standalone_with_args::<Timbrescope, _>(args) {
         ExitCode::SUCCESS

@@ -23,6 +23,18 @@ use crate::params::TimbrescopeParams;
 
 pub use export::export_dir;
 
+/// Extra controls a host program adds to the editor (the standalone app's audio settings),
+/// drawn in their own section; plugins in a DAW have none.
+pub type ExtraControls = Box<dyn FnMut(&mut Ui) + Send>;
+
+static EXTRA_CONTROLS: std::sync::OnceLock<std::sync::Mutex<ExtraControls>> =
+    std::sync::OnceLock::new();
+
+/// Registers the extra controls, once per process, before the editor opens.
+pub fn set_extra_controls(controls: ExtraControls) -> bool {
+    EXTRA_CONTROLS.set(std::sync::Mutex::new(controls)).is_ok()
+}
+
 /// The editor type the plugin hands to the host.
 pub type TimbrescopeEditor = EguiEditor<EditorApp>;
 
@@ -230,6 +242,12 @@ impl NiceEguiApp for EditorApp {
             .resizable(false)
             .exact_size(200.0)
             .show(ui, |ui| {
+                if let Some(extra) = EXTRA_CONTROLS.get()
+                    && let Ok(mut draw) = extra.lock()
+                {
+                    egui::CollapsingHeader::new("Audio").show(ui, |ui| draw(ui));
+                    ui.separator();
+                }
                 now_playing::show(
                     ui,
                     &self.snapshot,
