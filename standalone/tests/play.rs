@@ -81,3 +81,29 @@ fn play_and_analyze_hear_the_same_instruments() {
     assert!(!analyzed.is_empty());
     assert_eq!(played, analyzed, "play printed: {lines:?}");
 }
+
+#[test]
+fn without_a_display_the_window_commands_point_to_listen_and_analyze() {
+    let out = Command::new(env!("CARGO_BIN_EXE_timbrescope"))
+        .args(["play", "no-such-file.wav"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The file is checked first: a missing file is named, whatever the display.
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no-such-file.wav"), "{stderr}");
+    let out = Command::new(env!("CARGO_BIN_EXE_timbrescope"))
+        .args(["live", "--backend", "dummy"])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("no display") && stderr.contains("listen") && stderr.contains("analyze"),
+        "{stderr}"
+    );
+}
