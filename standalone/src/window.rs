@@ -25,10 +25,11 @@ fn missing_display() -> Option<&'static str> {
     )
 }
 
-/// When the window runs on JACK (the wrapper takes JACK first whenever a server runs), ends
-/// the program with a message if the server goes away: nice-plug's wrapper would otherwise
-/// keep a window with no audio.
-fn exit_when_jack_stops(audio_args: &[String]) {
+/// When the window runs on JACK (the wrapper takes JACK first whenever a server runs):
+/// tells the wrapper the server's rate and buffer size, which its JACK backend does not pass
+/// on to the plugin by itself (it reports its 48 kHz default), and ends the program with a
+/// message if the server goes away, where the wrapper would keep a window with no audio.
+fn follow_jack_server(audio_args: &mut Vec<String>) {
     let forced_other = audio_args
         .windows(2)
         .any(|w| matches!(w[0].as_str(), "-b" | "--backend") && w[1] != "jack" && w[1] != "auto");
@@ -40,6 +41,14 @@ fn exit_when_jack_stops(audio_args: &[String]) {
     else {
         return;
     };
+    let given =
+        |args: &[String], names: [&str; 2]| args.iter().any(|a| names.contains(&a.as_str()));
+    if !given(audio_args, ["-r", "--sample-rate"]) {
+        audio_args.extend(["--sample-rate".into(), client.sample_rate().to_string()]);
+    }
+    if !given(audio_args, ["-p", "--period-size"]) {
+        audio_args.extend(["--period-size".into(), client.buffer_size().to_string()]);
+    }
     let gone = Arc::new(AtomicBool::new(false));
     let Ok(active) = client.activate_async(Notifications { gone: gone.clone() }, ()) else {
         return;
@@ -54,12 +63,12 @@ fn exit_when_jack_stops(audio_args: &[String]) {
     });
 }
 
-fn run_wrapper(audio_args: Vec<String>) -> ExitCode {
+fn run_wrapper(mut audio_args: Vec<String>) -> ExitCode {
     if let Some(reason) = missing_display() {
         eprintln!("error: {reason}");
         return ExitCode::from(2);
     }
-    exit_when_jack_stops(&audio_args);
+    follow_jack_server(&mut audio_args);
     timbrescope::editor::set_extra_controls(crate::audio_settings::controls());
     let args = std::iter::once("timbrescope".to_string()).chain(audio_args);
     if nice_plug::prelude::nice_export_standalone_with_args::<Timbrescope, _>(args) {

@@ -1,6 +1,6 @@
 //! The live editor window on JACK input under Xvfb: a test client plays a rendered file into
 //! `timbrescope --backend jack`; two screenshots a second apart must differ (the lanes and the
-//! pianoroll move) and show more than an empty window.
+//! pianoroll move) and show more than an empty window. `TIMBRESCOPE_SCREENSHOT_DIR` keeps them.
 
 mod common;
 
@@ -82,6 +82,12 @@ fn the_window_on_jack_input_shows_the_music_moving() {
     screenshot(&first);
     std::thread::sleep(Duration::from_secs(1));
     screenshot(&second);
+    if let Some(dir) = std::env::var_os("TIMBRESCOPE_SCREENSHOT_DIR") {
+        std::fs::create_dir_all(&dir).unwrap();
+        for shot in [&first, &second] {
+            std::fs::copy(shot, Path::new(&dir).join(shot.file_name().unwrap())).unwrap();
+        }
+    }
     let moved = differing_pixels(&first, &second);
     assert!(moved > 2_000, "only {moved} pixels changed in a second");
     let colours = colours(&second);
