@@ -7,7 +7,7 @@ use std::process::Command;
 use anyhow::{Context, Result, bail};
 
 /// Feature the test bundle is built with: any allocation in process() panics.
-const TEST_FEATURES: &str = "timbrescope/assert_process_allocs";
+pub const TEST_FEATURES: &str = "timbrescope/assert_process_allocs";
 
 fn cargo(args: &[&str]) -> Result<()> {
     let status = Command::new(env!("CARGO"))

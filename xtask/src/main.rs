@@ -226,6 +226,9 @@ fn main() -> Result<()> {
                     "engine",
                     "--bench",
                     "plugin",
+                    // The features of the test build, so nothing is compiled again.
+                    "--features",
+                    hosts::TEST_FEATURES,
                 ])
                 .status()
                 .context("starting cargo bench")?;
