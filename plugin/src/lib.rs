@@ -29,7 +29,8 @@ pub const HEARD_MIN_SECONDS: f32 = 0.5;
 pub struct SharedView {
     /// The results; only the editor (GUI thread) and deactivation (main thread) lock it.
     pub reader: Mutex<SnapshotReader>,
-    /// The worker's controls, for the editor's freeze-independent actions.
+    /// The worker's controls: the audio thread copies the parameters into them every block,
+    /// and views read the threshold from them.
     pub controls: Arc<WorkerControls>,
 }
 
