@@ -18,6 +18,11 @@ const MAX_CATCH_UP_WINDOWS: usize = 8;
 /// Largest absolute sample value passed on; anything beyond (or not finite) is hostile input.
 const SAMPLE_LIMIT: f32 = 4.0;
 
+/// A hop every frame of which some window covers at full weight before it is handed out.
+fn usable_hop(hop_frames: usize) -> usize {
+    hop_frames.clamp(1, WINDOW_FRAMES - SETTLE_FRAMES)
+}
+
 /// What one [`LiveAnalyzer::push`] produced; reused between pushes.
 #[derive(Debug, Clone, Default)]
 pub struct LiveOutput {
@@ -52,6 +57,8 @@ pub struct LiveAnalyzer {
     input_rate: u32,
     resampler: StreamResampler,
     features: FeatureStream,
+    /// Input with hostile values neutralised, reused between pushes.
+    clean: Vec<f32>,
     resampled: Vec<f32>,
     /// Feature frames from internal frame `frames_origin` on.
     frames: Vec<f32>,
@@ -76,11 +83,12 @@ impl LiveAnalyzer {
         let silent = features.analyzer().silent_frame();
         let mut timeline = FrameTimeline::new(classes.clone());
         timeline.take_frames_before(WINDOW_FRAMES);
-        let hop_frames = hop_frames.clamp(1, WINDOW_FRAMES - SETTLE_FRAMES);
+        let hop_frames = usable_hop(hop_frames);
         Ok(Self {
             resampler: StreamResampler::new(input_rate)?,
             input_rate,
             features,
+            clean: Vec::new(),
             resampled: Vec::new(),
             frames: silent.repeat(WINDOW_FRAMES),
             frames_origin: 0,
@@ -112,7 +120,7 @@ impl LiveAnalyzer {
 
     /// Changes the hop between windows from the next window on.
     pub fn set_hop_frames(&mut self, hop_frames: usize) {
-        self.hop_frames = hop_frames.clamp(1, WINDOW_FRAMES - SETTLE_FRAMES);
+        self.hop_frames = usable_hop(hop_frames);
     }
 
     /// Changes the note thresholds from the next frame on.
@@ -149,18 +157,16 @@ impl LiveAnalyzer {
     /// Feeds mono samples at the input rate; `out` receives what became ready.
     pub fn push(&mut self, samples: &[f32], out: &mut LiveOutput) {
         out.clear();
-        let clean: Vec<f32> = samples
-            .iter()
-            .map(|&s| {
-                if s.is_finite() {
-                    s.clamp(-SAMPLE_LIMIT, SAMPLE_LIMIT)
-                } else {
-                    0.0
-                }
-            })
-            .collect();
+        self.clean.clear();
+        self.clean.extend(samples.iter().map(|&s| {
+            if s.is_finite() {
+                s.clamp(-SAMPLE_LIMIT, SAMPLE_LIMIT)
+            } else {
+                0.0
+            }
+        }));
         self.resampled.clear();
-        self.resampler.push(&clean, &mut self.resampled);
+        self.resampler.push(&self.clean, &mut self.resampled);
         self.features.push(&self.resampled, &mut self.frames);
         self.run_ready_windows(out);
     }

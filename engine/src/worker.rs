@@ -285,6 +285,17 @@ pub struct LiveSnapshot {
 }
 
 impl LiveSnapshot {
+    /// The classes heard for at least `min_seconds` so far, with their seconds, in class
+    /// order: the summary a project keeps and a rehearsal log prints.
+    pub fn heard(&self, min_seconds: f32) -> Vec<(&str, f32)> {
+        self.classes
+            .iter()
+            .zip(&self.heard_seconds)
+            .filter(|&(_, &seconds)| seconds >= min_seconds)
+            .map(|(class, &seconds)| (class.name.as_str(), seconds))
+            .collect()
+    }
+
     /// Rows of history.
     pub fn rows(&self) -> usize {
         self.instrument.len() / self.classes.len().max(1)

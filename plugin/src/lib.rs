@@ -85,7 +85,9 @@ impl Timbrescope {
         if self.writer.is_none() {
             self.renew_results();
         }
-        editor::store_heard(&self.params, &self.view, HEARD_MIN_SECONDS);
+        if let Ok(mut reader) = self.view.reader.lock() {
+            editor::store_heard(&self.params, reader.read());
+        }
     }
 }
 

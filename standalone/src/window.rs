@@ -117,13 +117,10 @@ fn print_what_plays() {
         let snapshot = reader.read();
         lines.clear();
         presence.update(snapshot, view.controls.threshold(), &mut lines);
-        let names = snapshot.classes.names();
         let heard: Vec<&str> = snapshot
-            .heard_seconds
-            .iter()
-            .zip(&names)
-            .filter(|(s, _)| **s >= HEARD_MIN_SECONDS)
-            .map(|(_, n)| n.as_str())
+            .heard(HEARD_MIN_SECONDS)
+            .into_iter()
+            .map(|(name, _)| name)
             .collect();
         if heard.len() > heard_before.len() {
             lines.push(format!(

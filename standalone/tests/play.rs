@@ -82,26 +82,28 @@ fn play_and_analyze_hear_the_same_instruments() {
     assert_eq!(played, analyzed, "play printed: {lines:?}");
 }
 
+/// Runs the app with `args` and no display; its exit code and stderr.
+fn without_display(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_timbrescope"))
+        .args(args)
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 #[test]
 fn without_a_display_the_window_commands_point_to_listen_and_analyze() {
-    let out = Command::new(env!("CARGO_BIN_EXE_timbrescope"))
-        .args(["play", "no-such-file.wav"])
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (code, stderr) = without_display(&["play", "no-such-file.wav"]);
     // The file is checked first: a missing file is named, whatever the display.
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("no-such-file.wav"), "{stderr}");
-    let out = Command::new(env!("CARGO_BIN_EXE_timbrescope"))
-        .args(["live", "--backend", "dummy"])
-        .env_remove("DISPLAY")
-        .env_remove("WAYLAND_DISPLAY")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = without_display(&["live", "--backend", "dummy"]);
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(
         stderr.contains("no display") && stderr.contains("listen") && stderr.contains("analyze"),
         "{stderr}"

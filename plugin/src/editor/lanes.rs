@@ -64,7 +64,7 @@ pub fn show(ui: &mut Ui, shown: &Shown, height: f32) {
         painter.text(
             pos2(rect.left() + 4.0, centre),
             Align2::LEFT_CENTER,
-            &snapshot.classes.names()[class],
+            snapshot.classes.get(class).map_or("", |c| c.name.as_str()),
             FontId::proportional(row_height.clamp(8.0, 13.0)),
             Color32::from_gray(200),
         );

@@ -130,19 +130,12 @@ pub fn create(
     )
 }
 
-/// Saves which instruments were heard (at least `min_seconds`) into the project state.
-pub fn store_heard(params: &TimbrescopeParams, shared: &SharedView, min_seconds: f32) {
-    let Ok(mut reader) = shared.reader.lock() else {
-        return;
-    };
-    let snapshot = reader.read();
+/// Saves which instruments `snapshot` has heard into the project state.
+pub fn store_heard(params: &TimbrescopeParams, snapshot: &LiveSnapshot) {
     let heard = snapshot
-        .classes
-        .names()
+        .heard(crate::HEARD_MIN_SECONDS)
         .into_iter()
-        .zip(snapshot.heard_seconds.iter().copied())
-        .filter(|(_, s)| *s >= min_seconds)
-        .map(|(name, s)| (name, (s * 100.0).round() / 100.0))
+        .map(|(name, seconds)| (name.to_string(), (seconds * 100.0).round() / 100.0))
         .collect();
     if let Ok(mut stored) = params.heard.write() {
         *stored = heard;
@@ -157,6 +150,7 @@ impl EditorApp {
         if let Ok(mut reader) = self.shared.reader.lock() {
             self.snapshot.clone_from(reader.read());
         }
+        store_heard(&self.params, &self.snapshot);
     }
 
     /// The span the views show now.
@@ -281,7 +275,6 @@ impl NiceEguiApp for EditorApp {
         }
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(33));
-        store_heard(&self.params, &self.shared, crate::HEARD_MIN_SECONDS);
     }
 
     fn resized(&mut self, size: nice_plug_egui::baseview::WindowSize) {
