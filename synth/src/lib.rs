@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod labels;
+pub mod midi_file;
 pub mod procedural;
 pub mod render;
 pub mod score;

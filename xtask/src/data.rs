@@ -59,6 +59,18 @@ pub fn render_as_recorded(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Re
     Ok(resample(&recorded, rate, ANALYSIS_RATE)?)
 }
 
+/// Renders `score` as recorded at the rate `seed` picks, labelled from its own notes.
+pub fn render_labelled(
+    score: &Score,
+    classes: &ClassList,
+    font: &Arc<SoundFont>,
+    seed: u64,
+) -> Result<LabelledAudio> {
+    let samples = render_as_recorded(score, font, seed)?;
+    let labels = label_score(score, classes, frame_count(samples.len(), ANALYSIS_RATE));
+    Ok(LabelledAudio { samples, labels })
+}
+
 /// Renders the procedural piece of `seed` with its labels.
 pub fn render_piece(
     seed: u64,
@@ -66,10 +78,7 @@ pub fn render_piece(
     procedural: &ProceduralConfig,
     font: &Arc<SoundFont>,
 ) -> Result<LabelledAudio> {
-    let score = generate(classes, procedural, seed);
-    let samples = render_as_recorded(&score, font, seed)?;
-    let labels = label_score(&score, classes, frame_count(samples.len(), ANALYSIS_RATE));
-    Ok(LabelledAudio { samples, labels })
+    render_labelled(&generate(classes, procedural, seed), classes, font, seed)
 }
 
 /// Mixup for multi-label music (Zhong et al.): the sum of two signals, `other` scaled by

@@ -58,11 +58,15 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
         backend: BackendChoice,
     },
-    /// Render procedural pieces to WAV files with label files (prediction format).
+    /// Render procedural pieces (or a folder of MIDI files) to WAV files with label files
+    /// (prediction format).
     Synth {
         /// Output folder.
         #[arg(long, default_value = "target/synth")]
         out: PathBuf,
+        /// Render the MIDI files in this folder instead of procedural pieces.
+        #[arg(long)]
+        midi: Option<PathBuf>,
         /// Number of pieces.
         #[arg(long, default_value_t = 10)]
         count: usize,
@@ -78,7 +82,8 @@ enum Command {
     },
     /// Read a dataset you own with its loader and print what it holds per class.
     Inspect {
-        /// Layout: nsynth (a split folder), irmas-train, irmas-test or openmic.
+        /// Layout: nsynth (a split folder), irmas-train, irmas-test, openmic or slakh (a split
+        /// folder of Track* folders).
         #[arg(long)]
         kind: String,
         /// The dataset folder.
@@ -89,7 +94,8 @@ enum Command {
         /// Model file (.bpk or .json); the built-in model when left out.
         #[arg(long)]
         model: Option<PathBuf>,
-        /// `validation` (fresh procedural music from the held-out TimGM6mb font) or a Bach10 folder.
+        /// `validation` (fresh procedural music from the held-out TimGM6mb font), a Bach10
+        /// folder, or a Slakh2100 split folder (`Track*` folders).
         #[arg(long, default_value = "validation")]
         data: String,
         /// Pieces of validation music.
@@ -148,6 +154,14 @@ fn main() -> Result<()> {
         }
         Command::Synth {
             out,
+            midi: Some(folder),
+            seed,
+            font,
+            ..
+        } => synth::write_midi_renders(&folder, &out, &font, seed),
+        Command::Synth {
+            out,
+            midi: None,
             count,
             seed,
             font,
@@ -166,8 +180,11 @@ fn main() -> Result<()> {
                 "irmas-train" => datasets::irmas::load_training(&path, &classes)?,
                 "irmas-test" => datasets::irmas::load_testing(&path, &classes)?,
                 "openmic" => datasets::openmic::load(&path, &classes)?,
+                "slakh" => datasets::slakh::load_clips(&path, &classes)?,
                 other => {
-                    bail!("unknown dataset layout {other:?} (nsynth, irmas-train, irmas-test)")
+                    bail!(
+                        "unknown dataset layout {other:?} (nsynth, irmas-train, irmas-test, openmic, slakh)"
+                    )
                 }
             };
             println!("{} clips", clips.len());
@@ -194,6 +211,8 @@ fn main() -> Result<()> {
             let analyzer = Analyzer::new(model, compute, DEFAULT_FILE_HOP_FRAMES);
             let annotated = if data == "validation" {
                 eval::validation_pieces(pieces, &classes, &ProceduralConfig::default())?
+            } else if datasets::slakh::is_split(Path::new(&data)) {
+                datasets::slakh::annotated_pieces(Path::new(&data))?
             } else {
                 eval::bach10_pieces(Path::new(&data), &classes)?
             };

@@ -3,18 +3,19 @@
 //! rendered data can be listened to, inspected and scored with the same readers.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use timbrescope_engine::classes::{ClassList, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, FRAMES_PER_SECOND};
 use timbrescope_engine::prediction::PredictionFile;
+use timbrescope_synth::midi_file::score_from_midi;
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::soundfont::load_soundfont;
 use timbrescope_synth::wav::write_wav;
 
-use crate::data::{LabelledAudio, render_piece};
+use crate::data::{LabelledAudio, render_labelled, render_piece};
 
 /// The label file of a rendered piece: activity and pitch rows per frame, clip labels.
 pub fn label_file(piece: &LabelledAudio, classes: &ClassList) -> PredictionFile {
@@ -41,6 +42,28 @@ pub fn label_file(piece: &LabelledAudio, classes: &ClassList) -> PredictionFile 
     }
 }
 
+/// Writes `piece` as `<stem>.wav` (16 kHz) and its labels as `<stem>.json`.
+fn write_labelled(stem: &Path, piece: &LabelledAudio, classes: &ClassList) -> Result<()> {
+    let wav = stem.with_extension("wav");
+    write_wav(&wav, &piece.samples, ANALYSIS_RATE).with_context(|| wav.display().to_string())?;
+    let json = stem.with_extension("json");
+    std::fs::write(
+        &json,
+        serde_json::to_string(&label_file(piece, classes))? + "\n",
+    )
+    .with_context(|| json.display().to_string())?;
+    Ok(())
+}
+
+fn progress_bar(count: usize, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(count as u64);
+    bar.set_style(
+        ProgressStyle::with_template(&format!("{{bar:30}} {{pos}}/{{len}} {what} ({{eta}} left)"))
+            .expect("static template"),
+    );
+    bar
+}
+
 /// Renders pieces `first_seed..first_seed + count` from `font` into `out`.
 pub fn write_pieces(
     out: &Path,
@@ -52,26 +75,126 @@ pub fn write_pieces(
     let classes = ClassList::default_gm();
     let font = load_soundfont(font)?;
     std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
-    let bar = ProgressBar::new(count as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} pieces ({eta} left)")
-            .expect("static template"),
-    );
+    let bar = progress_bar(count, "pieces");
     for seed in first_seed..first_seed + count as u64 {
         let piece = render_piece(seed, &classes, procedural, &font)?;
-        let stem = out.join(format!("piece-{seed}"));
-        let wav = stem.with_extension("wav");
-        write_wav(&wav, &piece.samples, ANALYSIS_RATE)
-            .with_context(|| wav.display().to_string())?;
-        let json = stem.with_extension("json");
-        std::fs::write(
-            &json,
-            serde_json::to_string(&label_file(&piece, &classes))? + "\n",
-        )
-        .with_context(|| json.display().to_string())?;
+        write_labelled(&out.join(format!("piece-{seed}")), &piece, &classes)?;
         bar.inc(1);
     }
     bar.finish_and_clear();
     eprintln!("wrote {count} pieces to {}", out.display());
     Ok(())
+}
+
+/// The `.mid`/`.midi` files of `folder`, in name order.
+fn midi_files(folder: &Path) -> Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .with_context(|| folder.display().to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.extension()
+                .and_then(|x| x.to_str())
+                .is_some_and(|x| x.eq_ignore_ascii_case("mid") || x.eq_ignore_ascii_case("midi"))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Renders every MIDI file in `folder` from `font` into `out` (same name, `.wav` + `.json`),
+/// its GM programmes labelled with their classes. A file that cannot be read or rendered is
+/// reported and skipped; the others are still written.
+pub fn write_midi_renders(folder: &Path, out: &Path, font: &Path, seed: u64) -> Result<()> {
+    let classes = ClassList::default_gm();
+    let files = midi_files(folder)?;
+    if files.is_empty() {
+        bail!("{}: no .mid or .midi files", folder.display());
+    }
+    let font = load_soundfont(font)?;
+    std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
+    let bar = progress_bar(files.len(), "MIDI files");
+    let mut failed = 0;
+    for (i, file) in files.iter().enumerate() {
+        let rendered = std::fs::read(file)
+            .map_err(anyhow::Error::from)
+            .and_then(|bytes| Ok(score_from_midi(&bytes)?))
+            .and_then(|score| render_labelled(&score, &classes, &font, seed + i as u64));
+        match rendered {
+            Ok(piece) => {
+                let name = file.file_stem().expect("a file name");
+                write_labelled(&out.join(name), &piece, &classes)?;
+            }
+            Err(error) => {
+                failed += 1;
+                bar.println(format!("{}: skipped: {error:#}", file.display()));
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    eprintln!(
+        "wrote {} of {} MIDI files to {}",
+        files.len() - failed,
+        files.len(),
+        out.display()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use timbrescope_engine::audio_file::read_mono;
+    use timbrescope_engine::midi_export::notes_to_midi;
+    use timbrescope_engine::notes::Note;
+    use timbrescope_engine::prediction::PredictionFile;
+    use timbrescope_synth::soundfont::TRAINING_FONT;
+
+    fn rms(samples: &[f32]) -> f32 {
+        (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt()
+    }
+
+    #[test]
+    fn renders_a_midi_folder_with_labels_that_line_up_and_skips_a_bad_file() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (folder, out) = (tmp.path().join("midi"), tmp.path().join("out"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let classes = ClassList::default_gm();
+        let flute = classes.index_of("flute").unwrap();
+        let note = Note {
+            onset: 0.5,
+            offset: 1.5,
+            pitch: 72,
+            class: flute,
+            velocity: 0.9,
+        };
+        std::fs::write(folder.join("tune.mid"), notes_to_midi(&[note], &classes)).unwrap();
+        std::fs::write(folder.join("broken.mid"), b"not MIDI at all").unwrap();
+
+        write_midi_renders(&folder, &out, Path::new(TRAINING_FONT), 0).unwrap();
+        assert!(!out.join("broken.wav").exists());
+        let labels: PredictionFile =
+            serde_json::from_str(&std::fs::read_to_string(out.join("tune.json")).unwrap()).unwrap();
+        let active: Vec<usize> = labels
+            .instrument_activity
+            .iter()
+            .enumerate()
+            .filter(|(_, row)| row[flute] > 0.5)
+            .map(|(t, _)| t)
+            .collect();
+        assert_eq!(active, (50..150).collect::<Vec<_>>());
+        let pitch_row = usize::from(72 - timbrescope_engine::classes::LOWEST_MIDI_NOTE);
+        assert_eq!(labels.pitch_activity[100][pitch_row], 1.0);
+
+        let audio = read_mono(&out.join("tune.wav")).unwrap();
+        let at = |s: f64| (s * f64::from(audio.sample_rate)) as usize;
+        let (before, during) = (
+            rms(&audio.samples[..at(0.45)]),
+            rms(&audio.samples[at(0.6)..at(1.4)]),
+        );
+        assert!(
+            during > 0.01 && before < 0.01 * during,
+            "silent before the note ({before}), sounding in it ({during})"
+        );
+    }
 }

@@ -5,6 +5,7 @@
 pub mod irmas;
 pub mod nsynth;
 pub mod openmic;
+pub mod slakh;
 
 use std::path::PathBuf;
 
