@@ -20,7 +20,8 @@ const LANE_HEIGHT: i32 = 16;
 const KEY_HEIGHT: i32 = 6;
 const AXIS_GAP: i32 = 40;
 const LEGEND_HEIGHT: i32 = 60;
-const FONT: &str = "sans-serif";
+/// The font family every PNG report draws text with (registered by [`register_fonts`]).
+pub const FONT: &str = "sans-serif";
 
 /// The colour of class `c`, the same in the lanes, the notes and the legend.
 fn class_colour(c: usize) -> RGBColor {
@@ -46,7 +47,9 @@ fn tick_step(seconds: f64) -> f64 {
     .unwrap_or(1200.0)
 }
 
-fn register_fonts() {
+/// Registers the bundled font under [`FONT`], so reports draw text without system fonts
+/// (training curves use it too).
+pub fn register_fonts() {
     static FONTS: Once = Once::new();
     FONTS.call_once(|| {
         register_font(FONT, FontStyle::Normal, epaint_default_fonts::UBUNTU_LIGHT)

@@ -1,6 +1,7 @@
 //! `cargo xtask …`: where models are made and measured.
 
 mod augment;
+mod curves;
 mod data;
 mod datasets;
 mod eval;
@@ -57,6 +58,13 @@ enum Command {
         /// cpu, gpu or auto.
         #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
         backend: BackendChoice,
+    },
+    /// Redraw a training run's curves (`<run-dir>/curves.png`) from its `metrics.csv`; training
+    /// redraws them at every validation pass.
+    Curves {
+        /// The run folder.
+        #[arg(default_value = "target/train")]
+        run_dir: PathBuf,
     },
     /// Render procedural pieces (or a folder of MIDI files) to WAV files with label files
     /// (prediction format).
@@ -151,6 +159,12 @@ fn main() -> Result<()> {
                 &compute,
                 resume,
             )
+        }
+        Command::Curves { run_dir } => {
+            let png = run_dir.join("curves.png");
+            curves::write_curves(&run_dir.join("metrics.csv"), &png)?;
+            eprintln!("wrote {}", png.display());
+            Ok(())
         }
         Command::Synth {
             out,

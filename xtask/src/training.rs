@@ -20,6 +20,7 @@ use timbrescope_engine::model_file::{ModelSidecar, SIDECAR_FORMAT, load_model, s
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
 
+use crate::curves::write_curves;
 use crate::data::{Batch, DataSpec, Example, ExampleStream, batch, piece_examples};
 use crate::eval::VALIDATION_SEED;
 use crate::loss::{LossWeights, MultitaskLoss};
@@ -73,6 +74,10 @@ pub struct TrainingConfig {
     /// Weight of active cells in the pianoroll loss.
     #[config(default = 5.0)]
     pub pianoroll_positive_weight: f64,
+    /// Validation passes in a row without a better validation score before training stops
+    /// (0: run every step). The model file always holds the best pass.
+    #[config(default = 0)]
+    pub early_stopping_patience: usize,
 }
 
 impl TrainingConfig {
@@ -95,11 +100,48 @@ impl TrainingConfig {
     }
 }
 
+/// What a validation pass means for the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// The best score so far: keep this model.
+    Improved,
+    /// No better than the best; keep going.
+    NoGain,
+    /// No gain for `patience` passes in a row: stop.
+    Stop,
+}
+
+/// Early stopping on the validation score; kept in the checkpoint so `--resume` goes on
+/// counting where the run left off.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct EarlyStopping {
+    best: Option<f64>,
+    passes_without_gain: usize,
+}
+
+impl EarlyStopping {
+    fn observe(&mut self, score: f64, patience: usize) -> Verdict {
+        if self.best.is_none_or(|best| score > best) {
+            self.best = Some(score);
+            self.passes_without_gain = 0;
+            return Verdict::Improved;
+        }
+        self.passes_without_gain += 1;
+        if patience > 0 && self.passes_without_gain >= patience {
+            Verdict::Stop
+        } else {
+            Verdict::NoGain
+        }
+    }
+}
+
 /// Progress kept in a checkpoint.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Progress {
     step: usize,
     wall_seconds: f64,
+    #[serde(default)]
+    early_stopping: EarlyStopping,
 }
 
 /// Validation metrics written to the sidecar and the log.
@@ -119,6 +161,14 @@ pub struct ValidationMetrics {
     pub pianoroll_f1: f64,
     /// Clip label ranking average precision.
     pub clip_lrap: f64,
+}
+
+impl ValidationMetrics {
+    /// The one number early stopping and model selection follow: the mean of the four
+    /// scores the default model is judged by.
+    pub fn score(&self) -> f64 {
+        (self.instrument_f1_micro + self.pitch_f1 + self.pianoroll_f1 + self.clip_lrap) / 4.0
+    }
 }
 
 /// Where a run writes.
@@ -277,6 +327,7 @@ pub fn train(
     let mut progress = Progress {
         step: 0,
         wall_seconds: 0.0,
+        early_stopping: EarlyStopping::default(),
     };
     if resume {
         let loaded = load_model(&checkpoint.join("model"), &device)
@@ -304,10 +355,11 @@ pub fn train(
     let weights = LossWeights {
         pianoroll_positive: config.pianoroll_positive_weight,
     };
+    let log_path = paths.run_dir.join("metrics.csv");
     let mut log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(paths.run_dir.join("metrics.csv"))?;
+        .open(&log_path)?;
     if log.metadata()?.len() == 0 {
         writeln!(
             log,
@@ -381,9 +433,12 @@ pub fn train(
                 run,
                 serde_json::to_value(&metrics)?,
             );
+            let verdict = progress
+                .early_stopping
+                .observe(metrics.score(), config.early_stopping_patience);
             let saved = Progress {
-                step: progress.step,
                 wall_seconds: wall,
+                ..progress.clone()
             };
             save_model(&net, &side, &checkpoint.join("model"))?;
             optim
@@ -393,7 +448,17 @@ pub fn train(
                 checkpoint.join("progress.json"),
                 serde_json::to_string(&saved)?,
             )?;
-            save_model(&net, &side, &paths.model)?;
+            if verdict == Verdict::Improved {
+                save_model(&net, &side, &paths.model)?;
+            }
+            write_curves(&log_path, &paths.run_dir.join("curves.png"))?;
+            if verdict == Verdict::Stop {
+                bar.println(format!(
+                    "stopping early: no better validation score for {} passes",
+                    config.early_stopping_patience
+                ));
+                break;
+            }
         }
     }
     bar.finish();
@@ -417,6 +482,26 @@ mod tests {
         std::fs::write(&path, r#"{"stepz": 7}"#).unwrap();
         let error = TrainingConfig::load_partial(&path).unwrap_err().to_string();
         assert!(error.contains("stepz"), "{error}");
+    }
+
+    #[test]
+    fn early_stopping_keeps_the_best_pass_and_stops_after_patience_passes_without_gain() {
+        let mut stopping = EarlyStopping::default();
+        let verdicts: Vec<Verdict> = [0.3, 0.4, 0.35, 0.4, 0.45, 0.44, 0.2]
+            .into_iter()
+            .map(|score| stopping.observe(score, 2))
+            .collect();
+        use Verdict::*;
+        assert_eq!(
+            verdicts,
+            [Improved, Improved, NoGain, Stop, Improved, NoGain, Stop]
+        );
+        assert_eq!(stopping.best, Some(0.45));
+        let mut never = EarlyStopping::default();
+        assert!(
+            (0..10).all(|_| never.observe(0.0, 0) != Stop),
+            "0 turns it off"
+        );
     }
 
     #[test]
