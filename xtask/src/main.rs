@@ -8,6 +8,7 @@ mod eval;
 mod hosts;
 mod loss;
 mod metrics;
+mod pretrain;
 mod synth;
 mod training;
 

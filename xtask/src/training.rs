@@ -11,6 +11,8 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 use indicatif::{ProgressBar, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::ComputeDevice;
@@ -22,9 +24,11 @@ use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
 
 use crate::curves::write_curves;
 use crate::data::{Batch, DataSpec, Example, ExampleStream, batch, piece_examples};
+use crate::datasets::LabelledClip;
 use crate::eval::VALIDATION_SEED;
 use crate::loss::{LossWeights, MultitaskLoss};
 use crate::metrics::{Counts, lrap_of_clip};
+use crate::pretrain::{NoteBatch, pretraining_step};
 
 /// Everything that decides a training run; saved beside its checkpoints.
 #[derive(Config, Debug)]
@@ -78,6 +82,13 @@ pub struct TrainingConfig {
     /// (0: run every step). The model file always holds the best pass.
     #[config(default = 0)]
     pub early_stopping_patience: usize,
+    /// An NSynth split folder (holding `examples.json`) for isolated-note pre-training before
+    /// the multitask training; none: no pre-training.
+    #[config(default = "None")]
+    pub pretrain_nsynth: Option<String>,
+    /// Pre-training steps (batches of `batch_size` notes).
+    #[config(default = 0)]
+    pub pretrain_steps: usize,
 }
 
 impl TrainingConfig {
@@ -138,6 +149,8 @@ impl EarlyStopping {
 /// Progress kept in a checkpoint.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Progress {
+    #[serde(default)]
+    pretrain_step: usize,
     step: usize,
     wall_seconds: f64,
     #[serde(default)]
@@ -280,6 +293,111 @@ fn sidecar(
     }
 }
 
+/// Writes the checkpoint `--resume` continues from: weights, optimiser state, progress.
+fn save_checkpoint(
+    checkpoint: &Path,
+    net: &TimbreNet,
+    side: &ModelSidecar,
+    optim: &ModuleOptimizer,
+    progress: &Progress,
+) -> Result<()> {
+    save_model(net, side, &checkpoint.join("model"))?;
+    optim
+        .save(checkpoint.join("optimizer.bpk"))
+        .map_err(|e| anyhow::anyhow!("saving optimizer: {e}"))?;
+    std::fs::write(
+        checkpoint.join("progress.json"),
+        serde_json::to_string(progress)?,
+    )?;
+    Ok(())
+}
+
+/// Isolated-note pre-training on the NSynth split `split` up to `config.pretrain_steps`,
+/// checkpointed like the main run; the loss per interval goes to `pretrain.csv`.
+fn pretrain_stage(
+    mut net: TimbreNet,
+    optim: &mut ModuleOptimizer,
+    config: &TrainingConfig,
+    split: &Path,
+    progress: &mut Progress,
+    paths: &RunPaths,
+    describe: &dyn Fn(&TimbreNet, &Progress) -> ModelSidecar,
+) -> Result<TimbreNet> {
+    if progress.pretrain_step >= config.pretrain_steps {
+        return Ok(net);
+    }
+    let classes = ClassList::default_gm();
+    let features = FeatureConfig::default();
+    let clips = crate::datasets::nsynth::load(split, &classes)?;
+    anyhow::ensure!(
+        !clips.is_empty(),
+        "{}: no usable NSynth notes",
+        split.display()
+    );
+    let device = net.devices()[0].clone();
+    let mut rng = StdRng::seed_from_u64(config.seed ^ progress.pretrain_step as u64);
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(paths.run_dir.join("pretrain.csv"))?;
+    if log.metadata()?.len() == 0 {
+        writeln!(log, "step,family_loss")?;
+    }
+    let bar =
+        ProgressBar::new(config.pretrain_steps as u64).with_position(progress.pretrain_step as u64);
+    bar.set_style(
+        ProgressStyle::with_template("pre-training {bar:30} {pos}/{len} steps {msg} ({eta} left)")
+            .expect("static template"),
+    );
+    let started = Instant::now();
+    let mut sum = 0.0;
+    while progress.pretrain_step < config.pretrain_steps {
+        let picked: Vec<&LabelledClip> = (0..config.batch_size)
+            .map(|_| &clips[rng.random_range(0..clips.len())])
+            .collect();
+        let loss;
+        (net, loss) = pretraining_step(
+            net,
+            optim,
+            &NoteBatch::new(&picked, &features, &device)?,
+            config.learning_rate,
+        );
+        sum += loss;
+        progress.pretrain_step += 1;
+        bar.set_position(progress.pretrain_step as u64);
+        bar.set_message(format!("family loss {loss:.4}"));
+        let done = progress.pretrain_step == config.pretrain_steps;
+        if progress
+            .pretrain_step
+            .is_multiple_of(config.checkpoint_every)
+            || done
+        {
+            let steps = progress.pretrain_step % config.checkpoint_every;
+            let steps = if steps == 0 {
+                config.checkpoint_every
+            } else {
+                steps
+            };
+            writeln!(log, "{},{:.5}", progress.pretrain_step, sum / steps as f64)?;
+            sum = 0.0;
+            let saved = Progress {
+                wall_seconds: progress.wall_seconds + started.elapsed().as_secs_f64(),
+                ..progress.clone()
+            };
+            save_checkpoint(
+                &paths.run_dir.join("checkpoint"),
+                &net,
+                &describe(&net, &saved),
+                optim,
+                &saved,
+            )?;
+        }
+    }
+    progress.wall_seconds += started.elapsed().as_secs_f64();
+    bar.finish();
+    Ok(net)
+}
+
 /// One Adam step on `batch`; returns the updated network and the loss terms before the step
 /// (total, instrument, pitch, pianoroll, clip).
 pub fn optimisation_step(
@@ -325,6 +443,7 @@ pub fn train(
     let mut net = model_config.init(&device);
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
     let mut progress = Progress {
+        pretrain_step: 0,
         step: 0,
         wall_seconds: 0.0,
         early_stopping: EarlyStopping::default(),
@@ -339,6 +458,28 @@ pub fn train(
         progress =
             serde_json::from_str(&std::fs::read_to_string(checkpoint.join("progress.json"))?)?;
         eprintln!("resuming at step {}", progress.step);
+    }
+
+    if let Some(split) = &config.pretrain_nsynth {
+        let describe = |net: &TimbreNet, progress: &Progress| {
+            let run = serde_json::json!({
+                "pretrain_steps": progress.pretrain_step,
+                "steps": 0,
+                "wall_seconds": progress.wall_seconds.round(),
+                "device": compute.description,
+                "pretrain_data": split,
+            });
+            sidecar(config, net, &model_config, run, serde_json::Value::Null)
+        };
+        net = pretrain_stage(
+            net,
+            &mut optim,
+            config,
+            Path::new(split),
+            &mut progress,
+            paths,
+            &describe,
+        )?;
     }
 
     let validation = validation_examples(config, &classes, &features)?;
@@ -419,6 +560,8 @@ pub fn train(
 
             let wall = progress.wall_seconds + started.elapsed().as_secs_f64();
             let run = serde_json::json!({
+                "pretrain_steps": progress.pretrain_step,
+                "pretrain_data": config.pretrain_nsynth,
                 "steps": progress.step,
                 "wall_seconds": wall.round(),
                 "device": compute.description,
@@ -440,14 +583,7 @@ pub fn train(
                 wall_seconds: wall,
                 ..progress.clone()
             };
-            save_model(&net, &side, &checkpoint.join("model"))?;
-            optim
-                .save(checkpoint.join("optimizer.bpk"))
-                .map_err(|e| anyhow::anyhow!("saving optimizer: {e}"))?;
-            std::fs::write(
-                checkpoint.join("progress.json"),
-                serde_json::to_string(&saved)?,
-            )?;
+            save_checkpoint(&checkpoint, &net, &side, &optim, &saved)?;
             if verdict == Verdict::Improved {
                 save_model(&net, &side, &paths.model)?;
             }
@@ -502,6 +638,74 @@ mod tests {
             (0..10).all(|_| never.observe(0.0, 0) != Stop),
             "0 turns it off"
         );
+    }
+
+    /// A run small enough for a test: a tiny network, 1 s pieces, one validation piece.
+    fn tiny_config(steps: usize) -> TrainingConfig {
+        TrainingConfig::new()
+            .with_steps(steps)
+            .with_batch_size(2)
+            .with_hidden(8)
+            .with_piece_seconds(1.0)
+            .with_max_instruments(2)
+            .with_checkpoint_every(2)
+            .with_validation_pieces(1)
+            .with_warmup_steps(1)
+    }
+
+    #[test]
+    fn resume_continues_from_the_checkpoint_after_pre_training_to_the_same_step_count() {
+        let tmp = tempfile::tempdir().unwrap();
+        let split = tmp.path().join("nsynth");
+        let font = load_soundfont(Path::new(TRAINING_FONT)).unwrap();
+        crate::datasets::nsynth::write_rendered_split(
+            &split,
+            &[
+                ("keyboard_acoustic_000-060-100", "keyboard", 0, 60),
+                ("reed_acoustic_000-062-100", "reed", 65, 62),
+            ],
+            &font,
+        );
+        let paths = RunPaths {
+            run_dir: tmp.path().join("run"),
+            model: tmp.path().join("run/model"),
+        };
+        let pretrained = |steps| {
+            tiny_config(steps)
+                .with_pretrain_nsynth(Some(split.display().to_string()))
+                .with_pretrain_steps(2)
+        };
+        let compute = ComputeDevice::cpu();
+        // "Interrupted" after 2 of 4 steps: the checkpoint holds step 2.
+        train(&pretrained(2), &paths, &compute, false).unwrap();
+        let progress = |dir: &Path| -> Progress {
+            serde_json::from_str(
+                &std::fs::read_to_string(dir.join("checkpoint/progress.json")).unwrap(),
+            )
+            .unwrap()
+        };
+        assert_eq!(progress(&paths.run_dir).step, 2);
+        train(&pretrained(4), &paths, &compute, true).unwrap();
+        let resumed = progress(&paths.run_dir);
+        assert_eq!((resumed.pretrain_step, resumed.step), (2, 4));
+
+        let read = |name: &str| std::fs::read_to_string(paths.run_dir.join(name)).unwrap();
+        let steps_logged: Vec<String> = read("metrics.csv")
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap().to_string())
+            .collect();
+        assert_eq!(steps_logged, ["2", "4"], "each step once, none redone");
+        assert_eq!(
+            read("pretrain.csv").lines().count(),
+            2,
+            "pre-training ran once"
+        );
+        assert!(paths.run_dir.join("curves.png").is_file());
+        let sidecar: serde_json::Value =
+            serde_json::from_str(&read("checkpoint/model.json")).unwrap();
+        assert_eq!(sidecar["training"]["run"]["steps"], 4);
+        assert_eq!(sidecar["training"]["run"]["pretrain_steps"], 2);
     }
 
     #[test]

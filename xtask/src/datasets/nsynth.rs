@@ -63,6 +63,44 @@ pub fn load(split: &Path, classes: &ClassList) -> Result<Vec<LabelledClip>> {
         .collect())
 }
 
+/// Writes an NSynth split of isolated notes rendered from `font`: `(id, family, GM
+/// programme, key)`. For the tests of the loaders and of pre-training.
+#[cfg(test)]
+pub(crate) fn write_rendered_split(
+    dir: &Path,
+    notes: &[(&str, &str, u8, u8)],
+    font: &std::sync::Arc<timbrescope_synth::SoundFont>,
+) {
+    use timbrescope_synth::render::render_score;
+    use timbrescope_synth::score::{Part, Score, ScoreNote, Voice};
+    use timbrescope_synth::wav::write_wav;
+    std::fs::create_dir_all(dir.join("audio")).unwrap();
+    let mut index = serde_json::Map::new();
+    for &(id, family, program, key) in notes {
+        let note = ScoreNote {
+            onset: 0.0,
+            duration: 3.0,
+            key,
+            velocity: 100,
+        };
+        let score = Score {
+            parts: vec![Part::new(Voice::Program(program), vec![note])],
+            duration: 4.0,
+        };
+        let audio = render_score(&score, font, 16_000).unwrap();
+        write_wav(&dir.join("audio").join(format!("{id}.wav")), &audio, 16_000).unwrap();
+        index.insert(
+            id.to_string(),
+            serde_json::json!({"pitch": key, "velocity": 100, "instrument_family_str": family}),
+        );
+    }
+    std::fs::write(
+        dir.join("examples.json"),
+        serde_json::Value::Object(index).to_string(),
+    )
+    .unwrap();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
