@@ -75,6 +75,12 @@ pub struct TrainingConfig {
     /// Share of training pieces passed through a random audio effect (0 = off).
     #[config(default = 0.0)]
     pub effects_probability: f64,
+    /// Weight of active cells in the frame instrument loss.
+    #[config(default = 1.0)]
+    pub instrument_positive_weight: f64,
+    /// Weight of active cells in the frame pitch loss.
+    #[config(default = 1.0)]
+    pub pitch_positive_weight: f64,
     /// Weight of active cells in the pianoroll loss.
     #[config(default = 5.0)]
     pub pianoroll_positive_weight: f64,
@@ -494,6 +500,8 @@ pub fn train(
     let stream =
         ExampleStream::start(spec, classes.clone(), features.clone(), config.data_threads)?;
     let weights = LossWeights {
+        instrument_positive: config.instrument_positive_weight,
+        pitch_positive: config.pitch_positive_weight,
         pianoroll_positive: config.pianoroll_positive_weight,
     };
     let log_path = paths.run_dir.join("metrics.csv");
@@ -729,6 +737,8 @@ mod tests {
         let mut optim: ModuleOptimizer = AdamConfig::new().init();
         let b = batch(&examples, &device);
         let weights = LossWeights {
+            instrument_positive: 1.0,
+            pitch_positive: 1.0,
             pianoroll_positive: 5.0,
         };
         let mut losses = Vec::new();
