@@ -3,7 +3,7 @@
 //! rendered data can be listened to, inspected and scored with the same readers.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -16,6 +16,7 @@ use timbrescope_synth::soundfont::load_soundfont;
 use timbrescope_synth::wav::write_wav;
 
 use crate::data::{LabelledAudio, render_labelled, render_piece};
+use crate::datasets::{has_extension, sorted_entries};
 
 /// The label file of a rendered piece: activity and pitch rows per frame, clip labels.
 pub fn label_file(piece: &LabelledAudio, classes: &ClassList) -> PredictionFile {
@@ -86,27 +87,12 @@ pub fn write_pieces(
     Ok(())
 }
 
-/// The `.mid`/`.midi` files of `folder`, in name order.
-fn midi_files(folder: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
-        .with_context(|| folder.display().to_string())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .and_then(|x| x.to_str())
-                .is_some_and(|x| x.eq_ignore_ascii_case("mid") || x.eq_ignore_ascii_case("midi"))
-        })
-        .collect();
-    files.sort();
-    Ok(files)
-}
-
 /// Renders every MIDI file in `folder` from `font` into `out` (same name, `.wav` + `.json`),
 /// its GM programmes labelled with their classes. A file that cannot be read or rendered is
 /// reported and skipped; the others are still written.
 pub fn write_midi_renders(folder: &Path, out: &Path, font: &Path, seed: u64) -> Result<()> {
     let classes = ClassList::default_gm();
-    let files = midi_files(folder)?;
+    let files = sorted_entries(folder, |p| has_extension(p, &["mid", "midi"]))?;
     if files.is_empty() {
         bail!("{}: no .mid or .midi files", folder.display());
     }

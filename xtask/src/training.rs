@@ -299,6 +299,20 @@ fn sidecar(
     }
 }
 
+/// Opens a CSV log for appending (a resumed run goes on in the same file), writing `header`
+/// when the file is new.
+fn open_log(path: &Path, header: &str) -> Result<std::fs::File> {
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| path.display().to_string())?;
+    if log.metadata()?.len() == 0 {
+        writeln!(log, "{header}")?;
+    }
+    Ok(log)
+}
+
 /// Writes the checkpoint `--resume` continues from: weights, optimiser state, progress.
 fn save_checkpoint(
     checkpoint: &Path,
@@ -342,13 +356,7 @@ fn pretrain_stage(
     );
     let device = net.devices()[0].clone();
     let mut rng = StdRng::seed_from_u64(config.seed ^ progress.pretrain_step as u64);
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(paths.run_dir.join("pretrain.csv"))?;
-    if log.metadata()?.len() == 0 {
-        writeln!(log, "step,family_loss")?;
-    }
+    let mut log = open_log(&paths.run_dir.join("pretrain.csv"), "step,family_loss")?;
     let bar =
         ProgressBar::new(config.pretrain_steps as u64).with_position(progress.pretrain_step as u64);
     bar.set_style(
@@ -356,7 +364,7 @@ fn pretrain_stage(
             .expect("static template"),
     );
     let started = Instant::now();
-    let mut sum = 0.0;
+    let (mut sum, mut interval_steps) = (0.0, 0usize);
     while progress.pretrain_step < config.pretrain_steps {
         let picked: Vec<&LabelledClip> = (0..config.batch_size)
             .map(|_| &clips[rng.random_range(0..clips.len())])
@@ -369,6 +377,7 @@ fn pretrain_stage(
             config.learning_rate,
         );
         sum += loss;
+        interval_steps += 1;
         progress.pretrain_step += 1;
         bar.set_position(progress.pretrain_step as u64);
         bar.set_message(format!("family loss {loss:.4}"));
@@ -378,14 +387,9 @@ fn pretrain_stage(
             .is_multiple_of(config.checkpoint_every)
             || done
         {
-            let steps = progress.pretrain_step % config.checkpoint_every;
-            let steps = if steps == 0 {
-                config.checkpoint_every
-            } else {
-                steps
-            };
-            writeln!(log, "{},{:.5}", progress.pretrain_step, sum / steps as f64)?;
-            sum = 0.0;
+            let mean = sum / interval_steps as f64;
+            writeln!(log, "{},{mean:.5}", progress.pretrain_step)?;
+            (sum, interval_steps) = (0.0, 0);
             let saved = Progress {
                 wall_seconds: progress.wall_seconds + started.elapsed().as_secs_f64(),
                 ..progress.clone()
@@ -505,16 +509,10 @@ pub fn train(
         pianoroll_positive: config.pianoroll_positive_weight,
     };
     let log_path = paths.run_dir.join("metrics.csv");
-    let mut log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&log_path)?;
-    if log.metadata()?.len() == 0 {
-        writeln!(
-            log,
-            "step,loss,instrument_loss,pitch_loss,pianoroll_loss,clip_loss,instrument_f1_micro,pitch_f1,pianoroll_f1,clip_lrap,examples_per_s"
-        )?;
-    }
+    let mut log = open_log(
+        &log_path,
+        "step,loss,instrument_loss,pitch_loss,pianoroll_loss,clip_loss,instrument_f1_micro,pitch_f1,pianoroll_f1,clip_lrap,examples_per_s",
+    )?;
     let bar = ProgressBar::new(config.steps as u64).with_position(progress.step as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} steps {msg} ({eta} left)")

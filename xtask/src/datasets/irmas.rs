@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use timbrescope_engine::classes::ClassList;
 
-use super::LabelledClip;
+use super::{LabelledClip, has_extension, sorted_entries};
 
 /// IRMAS class codes and the class each one is in the default list.
 const CODES: [(&str, &str); 11] = [
@@ -32,13 +32,7 @@ fn class_of_code(code: &str) -> Option<&'static str> {
 }
 
 fn wav_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| dir.display().to_string())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("wav")))
-        .collect();
-    files.sort();
-    Ok(files)
+    sorted_entries(dir, |p| has_extension(p, &["wav"]))
 }
 
 /// Training excerpts: only the predominant class is known (present); other instruments may

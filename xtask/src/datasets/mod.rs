@@ -7,9 +7,30 @@ pub mod nsynth;
 pub mod openmic;
 pub mod slakh;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
 
 use timbrescope_engine::classes::ClassList;
+
+/// The entries of `dir` that `keep` accepts, in name order, so every loader reads a dataset in
+/// the same order on every machine.
+pub fn sorted_entries(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| dir.display().to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| keep(p))
+        .collect();
+    entries.sort();
+    Ok(entries)
+}
+
+/// Whether `path` ends in one of `extensions` (without the dot, any case).
+pub fn has_extension(path: &Path, extensions: &[&str]) -> bool {
+    path.extension()
+        .and_then(|x| x.to_str())
+        .is_some_and(|x| extensions.iter().any(|e| x.eq_ignore_ascii_case(e)))
+}
 
 /// One audio file and what the dataset says about it.
 #[derive(Debug, Clone, PartialEq)]

@@ -15,7 +15,7 @@ use timbrescope_synth::labels::label_score;
 use timbrescope_synth::midi_file::score_from_midi;
 use timbrescope_synth::score::{Part, Score, Voice};
 
-use super::LabelledClip;
+use super::{LabelledClip, sorted_entries};
 use crate::eval::AnnotatedPiece;
 
 /// One track: its mix and the notes of every stem rendered into it.
@@ -123,17 +123,7 @@ fn load_track(track: &Path) -> Result<MultitrackPiece> {
 
 /// Reads every `Track*` folder of a split folder (`train`, `validation`, `test`), in name order.
 pub fn load(split: &Path) -> Result<Vec<MultitrackPiece>> {
-    let mut tracks: Vec<PathBuf> = std::fs::read_dir(split)
-        .with_context(|| split.display().to_string())?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_dir()
-                && p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("Track"))
-        })
-        .collect();
-    tracks.sort();
+    let tracks = sorted_entries(split, is_track)?;
     if tracks.is_empty() {
         bail!(
             "{}: no Track* folders (a Slakh2100 split folder)",
@@ -184,13 +174,17 @@ pub fn annotated_pieces(split: &Path) -> Result<Vec<AnnotatedPiece>> {
         .collect()
 }
 
+/// Whether `path` is a track folder of a split.
+fn is_track(path: &Path) -> bool {
+    path.is_dir()
+        && path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("Track"))
+}
+
 /// Whether `folder` is laid out as a Slakh split (holds `Track*` folders).
 pub fn is_split(folder: &Path) -> bool {
-    std::fs::read_dir(folder).is_ok_and(|entries| {
-        entries
-            .filter_map(Result::ok)
-            .any(|e| e.path().is_dir() && e.file_name().to_string_lossy().starts_with("Track"))
-    })
+    sorted_entries(folder, is_track).is_ok_and(|tracks| !tracks.is_empty())
 }
 
 #[cfg(test)]
