@@ -2,6 +2,7 @@
 //! blended into one continuous frame timeline. Files and the live stream share this code.
 
 use crate::classes::{ClassList, PITCH_COUNT};
+use crate::features::FRAMES_PER_SECOND;
 
 /// Frames per model window: 1 s at 100 frames/s.
 pub const WINDOW_FRAMES: usize = 100;
@@ -83,6 +84,26 @@ impl FramePredictions {
     pub fn pianoroll_frame(&self, t: usize) -> &[f32] {
         let n = self.classes.len() * PITCH_COUNT;
         &self.pianoroll[t * n..(t + 1) * n]
+    }
+
+    /// Seconds each class is active (at or above `threshold`) over the whole signal: what a
+    /// file summary names, by the same rule as the live view's "heard" list.
+    pub fn heard_seconds(&self, threshold: f32) -> Vec<f32> {
+        let mut heard = vec![0.0; self.classes.len()];
+        add_heard_seconds(&mut heard, &self.instrument, threshold);
+        heard
+    }
+}
+
+/// Adds to `heard[c]` the seconds in which class `c` of the frame-major `[T][C]` instrument
+/// activity `rows` is at or above `threshold`; a live stream calls it once per batch of frames.
+pub fn add_heard_seconds(heard: &mut [f32], rows: &[f32], threshold: f32) {
+    for row in rows.chunks_exact(heard.len().max(1)) {
+        for (seconds, &p) in heard.iter_mut().zip(row) {
+            if p >= threshold {
+                *seconds += 1.0 / FRAMES_PER_SECOND as f32;
+            }
+        }
     }
 }
 

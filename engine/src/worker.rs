@@ -22,7 +22,7 @@ use crate::live::{LiveAnalyzer, LiveOutput};
 use crate::live_midi::{MidiChannels, MidiKind, MidiMessage};
 use crate::model_file::built_in_model;
 use crate::notes::{Note, NoteEvent, NoteTrackerConfig};
-use crate::timeline::FramePredictions;
+use crate::timeline::{FramePredictions, add_heard_seconds};
 
 /// Seconds of audio the queue holds; the worker drops the oldest beyond half of it.
 const QUEUE_SECONDS: f64 = 4.0;
@@ -348,14 +348,8 @@ impl LiveSnapshot {
     }
 
     fn append(&mut self, output: &LiveOutput, threshold: f32) {
+        add_heard_seconds(&mut self.heard_seconds, &output.instrument, threshold);
         let c = self.classes.len();
-        for row in output.instrument.chunks_exact(c.max(1)) {
-            for (heard, &p) in self.heard_seconds.iter_mut().zip(row) {
-                if p >= threshold {
-                    *heard += 1.0 / FRAMES_PER_SECOND as f32;
-                }
-            }
-        }
         if self.rows() == 0 || output.first_frame != self.first_frame + self.rows() {
             self.instrument.clear();
             self.first_frame = output.first_frame;

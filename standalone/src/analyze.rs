@@ -13,12 +13,14 @@ use timbrescope_engine::model_file::load_or_built_in;
 use timbrescope_engine::prediction::PredictionFile;
 
 use crate::AnalyzeArgs;
+use timbrescope::HEARD_MIN_SECONDS;
 use timbrescope_engine::report::write_report;
 
 /// Files longer than this get a progress bar.
 const PROGRESS_MIN_SECONDS: f64 = 5.0;
-/// Clip score from which an instrument is named in the summary line.
-const SUMMARY_THRESHOLD: f32 = 0.5;
+/// Frame activity from which an instrument counts as heard in the summary line: the live
+/// view's default threshold.
+const ACTIVITY_THRESHOLD: f32 = 0.5;
 
 /// Runs the command; the exit code is non-zero when any input failed.
 pub fn run(args: &AnalyzeArgs) -> ExitCode {
@@ -117,25 +119,27 @@ fn analyze_one(analyzer: &Analyzer, input: &Path, args: &AnalyzeArgs, several: b
     Ok(())
 }
 
-/// One line per file: length, instruments with their clip scores, note count.
+/// One line per file: length, the instruments heard (by the live view's rule: activity at or
+/// above [`ACTIVITY_THRESHOLD`] for at least [`HEARD_MIN_SECONDS`]) with their seconds, most
+/// heard first, and the note count.
 fn summary(input: &Path, seconds: f64, analysis: &Analysis) -> String {
     let p = &analysis.predictions;
-    let mut ranked: Vec<(String, f32)> = p
+    let mut heard: Vec<(String, f32)> = p
         .classes
         .names()
         .into_iter()
-        .zip(p.clip.iter().copied())
+        .zip(p.heard_seconds(ACTIVITY_THRESHOLD))
+        .filter(|&(_, seconds)| seconds >= HEARD_MIN_SECONDS)
         .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
-    let named: Vec<String> = ranked
-        .iter()
-        .filter(|(_, score)| *score >= SUMMARY_THRESHOLD)
-        .map(|(name, score)| format!("{name} {score:.2}"))
-        .collect();
-    let instruments = if named.is_empty() {
-        "no instrument detected".to_string()
+    heard.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let instruments = if heard.is_empty() {
+        "no instrument heard".to_string()
     } else {
-        named.join(", ")
+        let named: Vec<String> = heard
+            .iter()
+            .map(|(name, seconds)| format!("{name} {seconds:.1} s"))
+            .collect();
+        format!("heard: {}", named.join(", "))
     };
     format!(
         "{}: {seconds:.1} s, {instruments}; {} notes",

@@ -1,5 +1,6 @@
 //! `timbrescope analyze` as a user runs it: real files in, JSON / MIDI / PNG out, clear errors.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -21,6 +22,19 @@ fn rendered_ensemble(path: &Path) -> f64 {
     let audio = render_score(&score, training_font(), 44_100).unwrap();
     write_wav(path, &audio, 44_100).unwrap();
     audio.len() as f64 / 44_100.0
+}
+
+/// The instruments named on the summary line (`…, heard: a 1.2 s, b 0.7 s; N notes`).
+fn heard_in_summary(stdout: &str) -> BTreeSet<String> {
+    let line = stdout.lines().last().unwrap_or_default();
+    let list = line
+        .split_once("heard: ")
+        .and_then(|(_, rest)| rest.rsplit_once("; "))
+        .map_or("", |(list, _)| list);
+    list.split(", ")
+        .filter_map(|entry| entry.split_once(' '))
+        .map(|(name, _)| name.to_string())
+        .collect()
 }
 
 #[test]
@@ -72,6 +86,30 @@ fn analyze_writes_json_midi_and_png_for_a_rendered_ensemble() {
         .flatten();
     assert!(all.copied().all(|v| (0.0..=1.0).contains(&v)));
     assert_eq!(prediction.clip_scores.len(), prediction.classes.len());
+    let heard_in_json: BTreeSet<String> = prediction
+        .classes
+        .iter()
+        .enumerate()
+        .filter(|&(c, _)| {
+            let frames = prediction
+                .instrument_activity
+                .iter()
+                .filter(|row| row[c] >= 0.5)
+                .count();
+            frames as f32 / 100.0 >= timbrescope::HEARD_MIN_SECONDS
+        })
+        .map(|(_, name)| name.clone())
+        .collect();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !heard_in_json.is_empty(),
+        "the model hears part of the ensemble"
+    );
+    assert_eq!(
+        heard_in_summary(&stdout),
+        heard_in_json,
+        "the summary names what the activity shows: {stdout}"
+    );
     for note in &prediction.notes {
         assert!(
             note.onset < note.offset
