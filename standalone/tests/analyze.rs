@@ -1,9 +1,12 @@
 //! `timbrescope analyze` as a user runs it: real files in, JSON / MIDI / PNG out, clear errors.
 
+mod common;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use common::heard_in_prediction;
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::prediction::PredictionFile;
 use timbrescope_synth::demo::demo_score;
@@ -86,20 +89,7 @@ fn analyze_writes_json_midi_and_png_for_a_rendered_ensemble() {
         .flatten();
     assert!(all.copied().all(|v| (0.0..=1.0).contains(&v)));
     assert_eq!(prediction.clip_scores.len(), prediction.classes.len());
-    let heard_in_json: BTreeSet<String> = prediction
-        .classes
-        .iter()
-        .enumerate()
-        .filter(|&(c, _)| {
-            let frames = prediction
-                .instrument_activity
-                .iter()
-                .filter(|row| row[c] >= 0.5)
-                .count();
-            frames as f32 / 100.0 >= timbrescope::HEARD_MIN_SECONDS
-        })
-        .map(|(_, name)| name.clone())
-        .collect();
+    let heard_in_json = heard_in_prediction(&prediction);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         !heard_in_json.is_empty(),

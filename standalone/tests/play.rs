@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{Killed, start_xvfb, voice_and_guitar};
+use common::{Killed, heard_in_prediction, start_xvfb, voice_and_guitar};
 use timbrescope_engine::prediction::PredictionFile;
 use timbrescope_tests::write_wav;
 
@@ -35,20 +35,7 @@ fn play_and_analyze_hear_the_same_instruments() {
     assert!(status.success());
     let prediction: PredictionFile =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let analyzed: BTreeSet<String> = prediction
-        .classes
-        .iter()
-        .enumerate()
-        .filter(|&(c, _)| {
-            let frames = prediction
-                .instrument_activity
-                .iter()
-                .filter(|row| row[c] >= 0.5)
-                .count();
-            frames as f32 / 100.0 >= timbrescope::HEARD_MIN_SECONDS
-        })
-        .map(|(_, name)| name.clone())
-        .collect();
+    let analyzed = heard_in_prediction(&prediction);
 
     let _x = start_xvfb(DISPLAY);
     let mut play = Killed(

@@ -75,15 +75,13 @@ fn offline(mono: &[f32], rate: u32) -> Offline {
         )
         .unwrap();
     let p = &analysis.predictions;
-    let c = p.classes.len();
-    let heard = (0..c)
-        .filter(|&k| {
-            let frames = (0..p.frames)
-                .filter(|&t| p.instrument[t * c + k] >= 0.5)
-                .count();
-            frames as f32 / 100.0 >= HEARD_SECONDS
-        })
-        .map(|k| p.classes.names()[k].clone())
+    let heard = p
+        .classes
+        .names()
+        .into_iter()
+        .zip(p.heard_seconds(0.5))
+        .filter(|&(_, seconds)| seconds >= HEARD_SECONDS)
+        .map(|(name, _)| name)
         .collect();
     Offline {
         heard,

@@ -2,9 +2,11 @@
 
 #![allow(dead_code)] // Each test file uses a part.
 
+use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use timbrescope_engine::prediction::PredictionFile;
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::{notes, render};
 
@@ -142,4 +144,23 @@ pub fn start_xvfb(display: &str) -> Killed {
     );
     std::thread::sleep(Duration::from_secs(1));
     server
+}
+
+/// The classes a prediction file shows as heard, by the live views' rule (activity at or above
+/// 0.5 for at least `HEARD_MIN_SECONDS`): what `analyze` and `play` must both name.
+pub fn heard_in_prediction(prediction: &PredictionFile) -> BTreeSet<String> {
+    prediction
+        .classes
+        .iter()
+        .enumerate()
+        .filter(|&(c, _)| {
+            let frames = prediction
+                .instrument_activity
+                .iter()
+                .filter(|row| row[c] >= 0.5)
+                .count();
+            frames as f32 / 100.0 >= timbrescope::HEARD_MIN_SECONDS
+        })
+        .map(|(_, name)| name.clone())
+        .collect()
 }
