@@ -1,5 +1,7 @@
 //! The audio front-end: 16 kHz mono audio → STFT (realfft, 10 ms hop) → log-mel bands for
 //! timbre and a semitone-spaced log-frequency bank for pitch, one feature frame per 10 ms.
+//! The two banks may read STFTs of different lengths centred on the same instant: a short one
+//! keeps attacks and note ends sharp for timbre, a long one resolves low semitones.
 //!
 //! [`FeatureStream`] turns audio into frames incrementally, so a file and a live stream go
 //! through exactly the same code and yield the same frames.
@@ -22,8 +24,13 @@ pub const FRAMES_PER_SECOND: usize = 100;
 /// The front-end settings a model was trained with; stored in its sidecar.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureConfig {
-    /// STFT length in samples at 16 kHz (Hann window of the same length).
+    /// STFT length in samples at 16 kHz of the pitch bank (Hann window of the same length);
+    /// the longest window, so it also sets how much audio each frame reads.
     pub fft_size: usize,
+    /// STFT length of the mel bands, at most `fft_size`. Sidecars written before the field
+    /// existed used one 4096-point STFT for both banks.
+    #[serde(default = "single_resolution_mel_fft_size")]
+    pub mel_fft_size: usize,
     /// Number of mel bands.
     pub mel_bands: usize,
     /// Lowest mel band edge in Hz.
@@ -34,10 +41,16 @@ pub struct FeatureConfig {
     pub pitch_bins_per_semitone: usize,
 }
 
+/// The mel STFT length of models trained before the mel bank had its own window.
+fn single_resolution_mel_fft_size() -> usize {
+    4096
+}
+
 impl Default for FeatureConfig {
     fn default() -> Self {
         Self {
             fft_size: 4096,
+            mel_fft_size: 4096,
             mel_bands: 64,
             mel_fmin: 30.0,
             mel_fmax: 8000.0,
@@ -79,45 +92,80 @@ impl FeatureConfig {
 /// Log floor of every band: the value that silence maps to.
 const LOG_FLOOR: f32 = 1e-5;
 
-/// Turns one frame of audio into one feature frame; owns the FFT plan and scratch buffers.
-pub struct FrameAnalyzer {
-    config: FeatureConfig,
+/// One windowed STFT magnitude: owns its FFT plan, window and scratch buffers.
+struct MagnitudeSpectrum {
     fft: Arc<dyn RealToComplex<f32>>,
     window: Vec<f32>,
     frame: Vec<f32>,
     spectrum: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
     magnitude: Vec<f32>,
-    mel: TriangularFilterbank,
-    pitch: TriangularFilterbank,
 }
 
-impl FrameAnalyzer {
-    /// Plans the FFT and builds both filterbanks for `config`.
-    pub fn new(config: &FeatureConfig) -> Self {
-        let n = config.fft_size;
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
+impl MagnitudeSpectrum {
+    fn new(planner: &mut RealFftPlanner<f32>, n: usize) -> Self {
+        let fft = planner.plan_fft_forward(n);
         // Periodic Hann, scaled so that a full-scale sine at a bin centre reads 1.0.
         let hann: Vec<f32> = (0..n)
             .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / n as f32).cos())
             .collect();
         let gain = 2.0 / hann.iter().sum::<f32>();
-        let window = hann.iter().map(|w| w * gain).collect();
-        let rate = f64::from(ANALYSIS_RATE);
-        let mel = TriangularFilterbank::new(
-            &mel_triangles(config.mel_bands, config.mel_fmin, config.mel_fmax),
-            n,
-            rate,
-        );
-        let pitch = TriangularFilterbank::new(&config.pitch_triangles(), n, rate);
         Self {
-            config: config.clone(),
+            window: hann.iter().map(|w| w * gain).collect(),
             frame: fft.make_input_vec(),
             spectrum: fft.make_output_vec(),
             scratch: fft.make_scratch_vec(),
             magnitude: vec![0.0; n / 2 + 1],
             fft,
-            window,
+        }
+    }
+
+    /// Magnitudes of the windowed `samples` (as many as the window); non-finite samples read as silence.
+    fn of(&mut self, samples: &[f32]) -> &[f32] {
+        for ((dst, &s), &w) in self.frame.iter_mut().zip(samples).zip(&self.window) {
+            *dst = if s.is_finite() { s * w } else { 0.0 };
+        }
+        self.fft
+            .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
+            .expect("buffers come from the plan itself");
+        for (m, c) in self.magnitude.iter_mut().zip(&self.spectrum) {
+            *m = c.norm();
+        }
+        &self.magnitude
+    }
+}
+
+/// Turns one frame of audio into one feature frame; owns the FFT plans and scratch buffers.
+pub struct FrameAnalyzer {
+    config: FeatureConfig,
+    pitch_spectrum: MagnitudeSpectrum,
+    mel_spectrum: MagnitudeSpectrum,
+    mel: TriangularFilterbank,
+    pitch: TriangularFilterbank,
+}
+
+impl FrameAnalyzer {
+    /// Plans both FFTs and builds both filterbanks for `config`.
+    ///
+    /// # Panics
+    /// When `mel_fft_size` exceeds `fft_size` (model files are checked for this when loaded).
+    pub fn new(config: &FeatureConfig) -> Self {
+        assert!(
+            config.mel_fft_size <= config.fft_size,
+            "the mel STFT must fit in the frame"
+        );
+        let mut planner = RealFftPlanner::<f32>::new();
+        let rate = f64::from(ANALYSIS_RATE);
+        let mel = TriangularFilterbank::new(
+            &mel_triangles(config.mel_bands, config.mel_fmin, config.mel_fmax),
+            config.mel_fft_size,
+            rate,
+        );
+        let pitch = TriangularFilterbank::new(&config.pitch_triangles(), config.fft_size, rate);
+        Self {
+            config: config.clone(),
+            pitch_spectrum: MagnitudeSpectrum::new(&mut planner, config.fft_size),
+            mel_spectrum: MagnitudeSpectrum::new(&mut planner, config.mel_fft_size),
             mel,
             pitch,
         }
@@ -133,21 +181,14 @@ impl FrameAnalyzer {
         self.mel.len() + self.pitch.len()
     }
 
-    /// Analyses `fft_size` samples centred on the frame's time, writing log band values.
-    /// Non-finite samples are read as silence.
+    /// Analyses `fft_size` samples centred on the frame's time, writing log band values; the
+    /// mel STFT reads the middle `mel_fft_size` of them. Non-finite samples are read as silence.
     pub fn analyze(&mut self, samples: &[f32], out: &mut [f32]) {
-        for ((dst, &s), &w) in self.frame.iter_mut().zip(samples).zip(&self.window) {
-            *dst = if s.is_finite() { s * w } else { 0.0 };
-        }
-        self.fft
-            .process_with_scratch(&mut self.frame, &mut self.spectrum, &mut self.scratch)
-            .expect("buffers come from the plan itself");
-        for (m, c) in self.magnitude.iter_mut().zip(&self.spectrum) {
-            *m = c.norm();
-        }
         let (mel_out, pitch_out) = out.split_at_mut(self.mel.len());
-        self.mel.apply(&self.magnitude, mel_out);
-        self.pitch.apply(&self.magnitude, pitch_out);
+        let skip = (self.config.fft_size - self.config.mel_fft_size) / 2;
+        let middle = &samples[skip..skip + self.config.mel_fft_size];
+        self.mel.apply(self.mel_spectrum.of(middle), mel_out);
+        self.pitch.apply(self.pitch_spectrum.of(samples), pitch_out);
         for v in out.iter_mut() {
             *v = (*v + LOG_FLOOR).ln();
         }

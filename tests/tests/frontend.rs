@@ -8,7 +8,11 @@ use timbrescope_tests::{notes, render, sine};
 
 /// Feature frames of a 16 kHz signal.
 fn frames_of(samples: &[f32]) -> (FeatureConfig, Vec<Vec<f32>>) {
-    let config = FeatureConfig::default();
+    frames_with(FeatureConfig::default(), samples)
+}
+
+/// Feature frames of a 16 kHz signal under `config`.
+fn frames_with(config: FeatureConfig, samples: &[f32]) -> (FeatureConfig, Vec<Vec<f32>>) {
     let mut stream = FeatureStream::new(&config);
     let mut flat = Vec::new();
     stream.push(samples, &mut flat);
@@ -100,6 +104,42 @@ fn a_rendered_c_major_triad_lights_its_three_semitones() {
         "strongest semitones: {:?}",
         &ranked[..6]
     );
+}
+
+#[test]
+fn a_short_mel_window_ends_a_note_where_the_long_pitch_window_still_hears_it() {
+    // 0.5 s of A4, then silence: the tone ends at frame 50.
+    let mut audio = sine(440.0, 0.5, ANALYSIS_RATE);
+    audio.resize(ANALYSIS_RATE as usize, 0.0);
+    let config = FeatureConfig {
+        mel_fft_size: 1024,
+        ..FeatureConfig::default()
+    };
+    let (config, frames) = frames_with(config, &audio);
+    let loudest_mel = |frame: &[f32]| {
+        frame[..config.mel_bands]
+            .iter()
+            .copied()
+            .fold(f32::MIN, f32::max)
+    };
+    let silence = loudest_mel(&frames[90]);
+    let sounding = loudest_mel(&frames[40]);
+    assert!(
+        sounding - silence > 8.0,
+        "tone {sounding}, silence {silence}"
+    );
+    // 1024 samples reach 3.2 frames either side: 5 frames after the end the mel bands are silent…
+    assert!(
+        loudest_mel(&frames[55]) - silence < 1.0,
+        "mel 50 ms after the end: {}, silence {silence}",
+        loudest_mel(&frames[55])
+    );
+    // …and 5 frames before it they still read the tone at full level.
+    assert!((loudest_mel(&frames[45]) - sounding).abs() < 0.5);
+    // The 4096-point pitch bank (12.8 frames either side) still holds A4 at frame 55.
+    let a4 = config.pitch_bin_of(69);
+    let pitch_silence = pitch_bins(&config, &frames[90])[a4];
+    assert!(pitch_bins(&config, &frames[55])[a4] - pitch_silence > 5.0);
 }
 
 /// Frequency of a sine from its zero crossings over the middle of the signal.

@@ -95,6 +95,9 @@ pub struct TrainingConfig {
     /// Pre-training steps (batches of `batch_size` notes).
     #[config(default = 0)]
     pub pretrain_steps: usize,
+    /// The front-end the model is trained on (and stored with in its sidecar).
+    #[config(default = "FeatureConfig::default()")]
+    pub features: FeatureConfig,
 }
 
 impl TrainingConfig {
@@ -291,7 +294,7 @@ fn sidecar(
         format: SIDECAR_FORMAT,
         name: "timbrescope-default".into(),
         classes: ClassList::default_gm(),
-        features: FeatureConfig::default(),
+        features: config.features.clone(),
         model: model.clone(),
         parameter_count: net.num_params(),
         training: serde_json::json!({ "config": config, "run": training }),
@@ -347,7 +350,7 @@ fn pretrain_stage(
         return Ok(net);
     }
     let classes = ClassList::default_gm();
-    let features = FeatureConfig::default();
+    let features = config.features.clone();
     let clips = crate::datasets::nsynth::load(split, &classes)?;
     anyhow::ensure!(
         !clips.is_empty(),
@@ -439,7 +442,7 @@ pub fn train(
     resume: bool,
 ) -> Result<()> {
     let classes = ClassList::default_gm();
-    let features = FeatureConfig::default();
+    let features = config.features.clone();
     let model_config =
         ModelConfig::new(features.frame_len(), classes.len()).with_hidden(config.hidden);
     let device = compute.device.clone().autodiff();
