@@ -5,6 +5,7 @@ use timbrescope_engine::features::{
     ANALYSIS_RATE, FeatureConfig, FeatureStream, HOP_SAMPLES, frame_count,
 };
 use timbrescope_synth::labels::label_score;
+use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::score::{Part, Score, Voice};
 use timbrescope_tests::{notes, render};
 
@@ -72,4 +73,27 @@ fn a_rendered_note_is_labelled_in_exactly_its_frames_and_at_its_pitch() {
         .max_by(|&a, &b| bank[config.pitch_bin_of(a)].total_cmp(&bank[config.pitch_bin_of(b)]))
         .unwrap();
     assert_eq!(strongest, key);
+}
+
+#[test]
+fn a_fixed_instrument_count_gives_pieces_of_exactly_that_many_parts() {
+    // `cargo xtask eval --instruments N` scores solos and dense mixtures apart through this.
+    let classes = ClassList::default_gm();
+    for count in [1, 3, 6] {
+        let config = ProceduralConfig {
+            min_instruments: count,
+            max_instruments: count,
+            ..ProceduralConfig::default()
+        };
+        for seed in 0..20 {
+            let score = generate(&classes, &config, seed);
+            assert_eq!(score.parts.len(), count, "seed {seed}");
+            let labels = label_score(&score, &classes, 400);
+            let heard = labels.clip.iter().filter(|&&c| c > 0.0).count();
+            assert!(
+                (1..=count).contains(&heard),
+                "seed {seed}: {heard} classes labelled for {count} parts"
+            );
+        }
+    }
 }

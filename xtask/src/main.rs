@@ -110,6 +110,10 @@ enum Command {
         /// Pieces of validation music.
         #[arg(long, default_value_t = 200)]
         pieces: usize,
+        /// Instruments in every validation piece, to score solos and mixtures apart; when
+        /// left out each piece draws its count like the training music.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..=6))]
+        instruments: Option<u16>,
         /// Where the JSON report goes.
         #[arg(long, default_value = "target/eval.json")]
         out: PathBuf,
@@ -214,9 +218,13 @@ fn main() -> Result<()> {
             model,
             data,
             pieces,
+            instruments,
             out,
             backend,
         } => {
+            if instruments.is_some() && data != "validation" {
+                bail!("--instruments sets the validation music; {data} has its own");
+            }
             let compute = select_device(backend)?;
             let (model, problem) = load_or_built_in(model.as_deref(), &compute.device);
             if let Some(problem) = problem {
@@ -225,7 +233,12 @@ fn main() -> Result<()> {
             let classes = model.sidecar.classes.clone();
             let analyzer = Analyzer::new(model, compute, DEFAULT_FILE_HOP_FRAMES);
             let annotated = if data == "validation" {
-                eval::validation_pieces(pieces, &classes, &ProceduralConfig::default())?
+                let mut procedural = ProceduralConfig::default();
+                if let Some(count) = instruments {
+                    procedural.min_instruments = usize::from(count);
+                    procedural.max_instruments = usize::from(count);
+                }
+                eval::validation_pieces(pieces, &classes, &procedural)?
             } else if datasets::slakh::is_split(Path::new(&data)) {
                 datasets::slakh::annotated_pieces(Path::new(&data))?
             } else {
