@@ -19,7 +19,7 @@ use timbrescope_engine::timeline::WINDOW_FRAMES;
 use timbrescope_synth::labels::{FrameLabels, label_score};
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::score::{Part, Score, ScoreNote, Voice};
-use timbrescope_synth::soundfont::{VALIDATION_FONT, load_soundfont};
+use timbrescope_synth::soundfont::load_soundfont;
 
 use crate::data::render_as_recorded;
 use crate::metrics::{Counts, add_per_class, lrap_of_clip};
@@ -41,13 +41,15 @@ pub struct AnnotatedPiece {
     pub score: Score,
 }
 
-/// Fresh procedural music rendered with the held-out validation font.
+/// Fresh procedural music (seeds no training run draws) rendered with `font`: the held-out
+/// validation font measures generalisation, the training font how well the model fits.
 pub fn validation_pieces(
     count: usize,
     classes: &ClassList,
     procedural: &ProceduralConfig,
+    font: &Path,
 ) -> Result<Vec<AnnotatedPiece>> {
-    let font = load_soundfont(Path::new(VALIDATION_FONT))?;
+    let font = load_soundfont(font)?;
     (0..count as u64)
         .map(|i| {
             let score = generate(classes, procedural, VALIDATION_SEED + i);

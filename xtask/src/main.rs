@@ -24,7 +24,7 @@ use timbrescope_engine::model_file::load_or_built_in;
 use timbrescope_synth::demo::demo_score;
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::render::render_score;
-use timbrescope_synth::soundfont::{TRAINING_FONT, load_soundfont};
+use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT, load_soundfont};
 use timbrescope_synth::wav::write_wav;
 
 use crate::training::{RunPaths, TrainingConfig, train};
@@ -114,6 +114,10 @@ enum Command {
         /// left out each piece draws its count like the training music.
         #[arg(long, value_parser = clap::value_parser!(u16).range(1..=6))]
         instruments: Option<u16>,
+        /// SoundFont of the validation music; the training font's score beside the held-out
+        /// font's shows how much of the error is generalisation to unseen sounds.
+        #[arg(long, default_value = VALIDATION_FONT)]
+        font: PathBuf,
         /// Where the JSON report goes.
         #[arg(long, default_value = "target/eval.json")]
         out: PathBuf,
@@ -219,11 +223,13 @@ fn main() -> Result<()> {
             data,
             pieces,
             instruments,
+            font,
             out,
             backend,
         } => {
-            if instruments.is_some() && data != "validation" {
-                bail!("--instruments sets the validation music; {data} has its own");
+            let custom_music = instruments.is_some() || font != Path::new(VALIDATION_FONT);
+            if custom_music && data != "validation" {
+                bail!("--instruments and --font set the validation music; {data} has its own");
             }
             let compute = select_device(backend)?;
             let (model, problem) = load_or_built_in(model.as_deref(), &compute.device);
@@ -238,7 +244,7 @@ fn main() -> Result<()> {
                     procedural.min_instruments = usize::from(count);
                     procedural.max_instruments = usize::from(count);
                 }
-                eval::validation_pieces(pieces, &classes, &procedural)?
+                eval::validation_pieces(pieces, &classes, &procedural, &font)?
             } else if datasets::slakh::is_split(Path::new(&data)) {
                 datasets::slakh::annotated_pieces(Path::new(&data))?
             } else {
