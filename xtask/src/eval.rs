@@ -389,6 +389,29 @@ mod tests {
     }
 
     #[test]
+    fn validation_music_from_two_fonts_plays_the_same_score_with_other_sounds() {
+        use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
+        let classes = ClassList::default_gm();
+        let render = |font: &str| {
+            validation_pieces(1, &classes, &ProceduralConfig::default(), Path::new(font))
+                .unwrap()
+                .remove(0)
+        };
+        let (held_out, training) = (render(VALIDATION_FONT), render(TRAINING_FONT));
+        assert_eq!(held_out.score, training.score);
+        assert_eq!(held_out.samples.len(), training.samples.len());
+        let rms = |s: &[f32]| (s.iter().map(|v| v * v).sum::<f32>() / s.len() as f32).sqrt();
+        let difference: Vec<f32> = held_out
+            .samples
+            .iter()
+            .zip(&training.samples)
+            .map(|(a, b)| a - b)
+            .collect();
+        assert!(rms(&held_out.samples) > 0.01 && rms(&training.samples) > 0.01);
+        assert!(rms(&difference) > 0.2 * rms(&training.samples));
+    }
+
+    #[test]
     fn notes_match_one_to_one_within_50_ms_on_class_and_pitch() {
         let reference = [note(1.0, 60, 0), note(2.0, 64, 0), note(3.0, 67, 1)];
         // Hit (30 ms late), wrong pitch, wrong class, too late (80 ms), and a duplicate of the hit.
