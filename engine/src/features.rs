@@ -83,6 +83,16 @@ impl FeatureConfig {
         self.pitch_triangles().len()
     }
 
+    /// Why the settings cannot be analysed, if they cannot: the mel STFT must fit in the frame.
+    pub fn problem(&self) -> Option<String> {
+        (self.mel_fft_size > self.fft_size).then(|| {
+            format!(
+                "mel STFT of {} samples is longer than the frame's {}",
+                self.mel_fft_size, self.fft_size
+            )
+        })
+    }
+
     /// Values per feature frame: mel bands followed by pitch bins.
     pub fn frame_len(&self) -> usize {
         self.mel_bands + self.pitch_bins()
@@ -139,7 +149,8 @@ impl MagnitudeSpectrum {
 pub struct FrameAnalyzer {
     config: FeatureConfig,
     pitch_spectrum: MagnitudeSpectrum,
-    mel_spectrum: MagnitudeSpectrum,
+    /// None when the mel bands read the pitch bank's STFT (equal lengths): one FFT per frame.
+    mel_spectrum: Option<MagnitudeSpectrum>,
     mel: TriangularFilterbank,
     pitch: TriangularFilterbank,
 }
@@ -148,12 +159,12 @@ impl FrameAnalyzer {
     /// Plans both FFTs and builds both filterbanks for `config`.
     ///
     /// # Panics
-    /// When `mel_fft_size` exceeds `fft_size` (model files are checked for this when loaded).
+    /// When [`FeatureConfig::problem`] names one (model files and training configs are checked
+    /// for it when loaded).
     pub fn new(config: &FeatureConfig) -> Self {
-        assert!(
-            config.mel_fft_size <= config.fft_size,
-            "the mel STFT must fit in the frame"
-        );
+        if let Some(problem) = config.problem() {
+            panic!("{problem}");
+        }
         let mut planner = RealFftPlanner::<f32>::new();
         let rate = f64::from(ANALYSIS_RATE);
         let mel = TriangularFilterbank::new(
@@ -165,7 +176,8 @@ impl FrameAnalyzer {
         Self {
             config: config.clone(),
             pitch_spectrum: MagnitudeSpectrum::new(&mut planner, config.fft_size),
-            mel_spectrum: MagnitudeSpectrum::new(&mut planner, config.mel_fft_size),
+            mel_spectrum: (config.mel_fft_size != config.fft_size)
+                .then(|| MagnitudeSpectrum::new(&mut planner, config.mel_fft_size)),
             mel,
             pitch,
         }
@@ -185,10 +197,16 @@ impl FrameAnalyzer {
     /// mel STFT reads the middle `mel_fft_size` of them. Non-finite samples are read as silence.
     pub fn analyze(&mut self, samples: &[f32], out: &mut [f32]) {
         let (mel_out, pitch_out) = out.split_at_mut(self.mel.len());
-        let skip = (self.config.fft_size - self.config.mel_fft_size) / 2;
-        let middle = &samples[skip..skip + self.config.mel_fft_size];
-        self.mel.apply(self.mel_spectrum.of(middle), mel_out);
-        self.pitch.apply(self.pitch_spectrum.of(samples), pitch_out);
+        let magnitude = self.pitch_spectrum.of(samples);
+        self.pitch.apply(magnitude, pitch_out);
+        match &mut self.mel_spectrum {
+            None => self.mel.apply(magnitude, mel_out),
+            Some(mel_spectrum) => {
+                let skip = (self.config.fft_size - self.config.mel_fft_size) / 2;
+                let middle = &samples[skip..skip + self.config.mel_fft_size];
+                self.mel.apply(mel_spectrum.of(middle), mel_out);
+            }
+        }
         for v in out.iter_mut() {
             *v = (*v + LOG_FLOOR).ln();
         }

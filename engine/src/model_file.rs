@@ -115,11 +115,8 @@ fn parse_sidecar(text: &str, path: &Path) -> Result<ModelSidecar, ModelFileError
             "class list or feature size disagrees with the network shape".into(),
         ));
     }
-    if sidecar.features.mel_fft_size > sidecar.features.fft_size {
-        return Err(invalid(format!(
-            "mel STFT of {} samples is longer than the frame's {}",
-            sidecar.features.mel_fft_size, sidecar.features.fft_size
-        )));
+    if let Some(problem) = sidecar.features.problem() {
+        return Err(invalid(problem));
     }
     Ok(sidecar)
 }

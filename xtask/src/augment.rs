@@ -122,6 +122,7 @@ pub fn random_effect(samples: &mut [f32], rng: &mut StdRng) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_signals::rms;
     use rand::SeedableRng;
     use timbrescope_synth::labels::FrameLabels;
 
@@ -130,10 +131,6 @@ mod tests {
         (0..n)
             .map(|i| 0.5 * (std::f32::consts::TAU * hz * i as f32 / ANALYSIS_RATE as f32).sin())
             .collect()
-    }
-
-    fn rms(samples: &[f32]) -> f32 {
-        (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt()
     }
 
     #[test]

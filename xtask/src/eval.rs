@@ -390,6 +390,7 @@ mod tests {
 
     #[test]
     fn validation_music_from_two_fonts_plays_the_same_score_with_other_sounds() {
+        use crate::test_signals::rms;
         use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
         let classes = ClassList::default_gm();
         let render = |font: &str| {
@@ -400,7 +401,6 @@ mod tests {
         let (held_out, training) = (render(VALIDATION_FONT), render(TRAINING_FONT));
         assert_eq!(held_out.score, training.score);
         assert_eq!(held_out.samples.len(), training.samples.len());
-        let rms = |s: &[f32]| (s.iter().map(|v| v * v).sum::<f32>() / s.len() as f32).sqrt();
         let difference: Vec<f32> = held_out
             .samples
             .iter()

@@ -10,6 +10,8 @@ mod loss;
 mod metrics;
 mod pretrain;
 mod synth;
+#[cfg(test)]
+mod test_signals;
 mod training;
 
 use std::path::{Path, PathBuf};
@@ -116,8 +118,9 @@ enum Command {
         instruments: Option<u16>,
         /// SoundFont of the validation music; the training font's score beside the held-out
         /// font's shows how much of the error is generalisation to unseen sounds.
-        #[arg(long, default_value = VALIDATION_FONT)]
-        font: PathBuf,
+        /// The held-out TimGM6mb font when left out.
+        #[arg(long)]
+        font: Option<PathBuf>,
         /// Where the JSON report goes.
         #[arg(long, default_value = "target/eval.json")]
         out: PathBuf,
@@ -227,8 +230,7 @@ fn main() -> Result<()> {
             out,
             backend,
         } => {
-            let custom_music = instruments.is_some() || font != Path::new(VALIDATION_FONT);
-            if custom_music && data != "validation" {
+            if (instruments.is_some() || font.is_some()) && data != "validation" {
                 bail!("--instruments and --font set the validation music; {data} has its own");
             }
             let compute = select_device(backend)?;
@@ -244,6 +246,7 @@ fn main() -> Result<()> {
                     procedural.min_instruments = usize::from(count);
                     procedural.max_instruments = usize::from(count);
                 }
+                let font = font.unwrap_or_else(|| VALIDATION_FONT.into());
                 eval::validation_pieces(pieces, &classes, &procedural, &font)?
             } else if datasets::slakh::is_split(Path::new(&data)) {
                 datasets::slakh::annotated_pieces(Path::new(&data))?

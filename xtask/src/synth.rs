@@ -130,15 +130,12 @@ pub fn write_midi_renders(folder: &Path, out: &Path, font: &Path, seed: u64) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_signals::rms;
     use timbrescope_engine::audio_file::read_mono;
     use timbrescope_engine::midi_export::notes_to_midi;
     use timbrescope_engine::notes::Note;
     use timbrescope_engine::prediction::PredictionFile;
     use timbrescope_synth::soundfont::TRAINING_FONT;
-
-    fn rms(samples: &[f32]) -> f32 {
-        (samples.iter().map(|s| s * s).sum::<f32>() / samples.len() as f32).sqrt()
-    }
 
     #[test]
     fn renders_a_midi_folder_with_labels_that_line_up_and_skips_a_bad_file() {

@@ -116,7 +116,11 @@ impl TrainingConfig {
             }
             merged.insert(key, value);
         }
-        Ok(serde_json::from_value(serde_json::Value::Object(merged))?)
+        let config: Self = serde_json::from_value(serde_json::Value::Object(merged))?;
+        if let Some(problem) = config.features.problem() {
+            anyhow::bail!("features: {problem}");
+        }
+        Ok(config)
     }
 }
 
