@@ -1,12 +1,14 @@
 //! Rendering a [`Score`] with rustysynth: every part on its own MIDI channel, events applied
-//! at their exact sample, the stereo mix averaged to mono.
+//! at their exact sample, the stereo mix averaged to mono. Parts may also be rendered one by
+//! one, each with its own [`TimbreShift`], so training hears more than one sample set per
+//! instrument.
 
 use std::sync::Arc;
 
 use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
 use timbrescope_engine::classes::GM_PERCUSSION_CHANNEL;
 
-use crate::score::{Score, Voice};
+use crate::score::{Part, Score, Voice};
 
 /// Channels available to melodic parts (all but the percussion channel).
 const MELODIC_CHANNELS: usize = 15;
@@ -35,68 +37,93 @@ pub enum RenderError {
     Synth(String),
 }
 
-/// Renders `score` at `sample_rate` Hz to mono samples, exactly `duration × rate` long.
-pub fn render_score(
-    score: &Score,
-    font: &Arc<SoundFont>,
-    sample_rate: u32,
-) -> Result<Vec<f32>, RenderError> {
-    let settings = SynthesizerSettings::new(sample_rate as i32);
-    let mut synth =
-        Synthesizer::new(font, &settings).map_err(|e| RenderError::Synth(format!("{e:?}")))?;
-    let melodic = score
-        .parts
-        .iter()
-        .filter(|p| p.voice != Voice::Percussion)
-        .count();
-    if melodic > MELODIC_CHANNELS {
-        return Err(RenderError::TooManyParts(melodic));
-    }
-    let rate = f64::from(sample_rate);
-    let mut events: Vec<(usize, Event)> = Vec::new();
-    let mut next_channel = 0i32;
-    for part in &score.parts {
-        let channel = match part.voice {
-            Voice::Percussion => i32::from(GM_PERCUSSION_CHANNEL),
-            Voice::Program(program) => {
-                let channel = if next_channel >= i32::from(GM_PERCUSSION_CHANNEL) {
-                    next_channel + 1
-                } else {
-                    next_channel
-                };
-                next_channel += 1;
-                synth.process_midi_message(channel, 0xC0, i32::from(program), 0);
-                channel
-            }
+/// A change of one part's sound that keeps its notes: the part is played `semitones` above
+/// its written keys by a synthesizer running that much (plus `cents`) faster than the output
+/// rate, so its pitch comes back to the written keys (detuned by `-cents`). What changes is
+/// the rest of the instrument: each note sounds from the sample zone of the raised key,
+/// and the envelopes, vibrato and filters run at the scaled rate, so attacks and decays
+/// stretch or shrink by the interval. Percussion keys choose drums, so there only the rate
+/// changes: the kit is retuned. A shift whose synthesizer rate falls outside rustysynth's
+/// 16–192 kHz is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TimbreShift {
+    /// Semitones the keys are raised before the rate brings them back down.
+    pub semitones: i8,
+    /// Further rate change in cents, heard as detuning.
+    pub cents: f32,
+}
+
+impl TimbreShift {
+    /// The synthesizer's rate for an output at `rate`.
+    fn synth_rate(self, rate: u32, voice: Voice) -> i32 {
+        let semitones = if voice == Voice::Percussion {
+            0.0
+        } else {
+            f64::from(self.semitones)
         };
-        for (cc, value) in [
-            (7, part.volume),
-            (10, part.pan),
-            (91, part.reverb),
-            (93, part.chorus),
-        ] {
-            synth.process_midi_message(channel, 0xB0, cc, i32::from(value));
-        }
-        for note in &part.notes {
-            let key = i32::from(note.key);
-            events.push((
-                (note.onset * rate).round() as usize,
-                Event::On {
-                    channel,
-                    key,
-                    velocity: i32::from(note.velocity),
-                },
-            ));
-            events.push((
-                (note.offset() * rate).round() as usize,
-                Event::Off { channel, key },
-            ));
+        let factor = ((semitones * 100.0 + f64::from(self.cents)) / 1200.0).exp2();
+        (f64::from(rate) * factor).round() as i32
+    }
+
+    fn key_offset(self, voice: Voice) -> i32 {
+        if voice == Voice::Percussion {
+            0
+        } else {
+            i32::from(self.semitones)
         }
     }
+}
+
+fn synthesizer(font: &Arc<SoundFont>, rate: i32) -> Result<Synthesizer, RenderError> {
+    Synthesizer::new(font, &SynthesizerSettings::new(rate))
+        .map_err(|e| RenderError::Synth(format!("{e:?}")))
+}
+
+/// Sets up `part` on `channel` of `synth` and lists its note events with keys raised by
+/// `key_offset` (notes pushed out of the MIDI range are dropped), at output rate `rate`.
+fn part_events(
+    synth: &mut Synthesizer,
+    part: &Part,
+    channel: i32,
+    key_offset: i32,
+    rate: f64,
+    events: &mut Vec<(usize, Event)>,
+) {
+    if let Voice::Program(program) = part.voice {
+        synth.process_midi_message(channel, 0xC0, i32::from(program), 0);
+    }
+    for (cc, value) in [
+        (7, part.volume),
+        (10, part.pan),
+        (91, part.reverb),
+        (93, part.chorus),
+    ] {
+        synth.process_midi_message(channel, 0xB0, cc, i32::from(value));
+    }
+    for note in &part.notes {
+        let key = i32::from(note.key) + key_offset;
+        if !(0..128).contains(&key) {
+            continue;
+        }
+        events.push((
+            (note.onset * rate).round() as usize,
+            Event::On {
+                channel,
+                key,
+                velocity: i32::from(note.velocity),
+            },
+        ));
+        events.push((
+            (note.offset() * rate).round() as usize,
+            Event::Off { channel, key },
+        ));
+    }
+}
+
+/// Plays `events` on `synth` for `total` output samples, returning the mono mix.
+fn play(synth: &mut Synthesizer, mut events: Vec<(usize, Event)>, total: usize) -> Vec<f32> {
     // Offs before ons at the same sample, so a repeated key restarts cleanly.
     events.sort_by_key(|(at, e)| (*at, matches!(e, Event::On { .. })));
-
-    let total = (score.duration * rate).round() as usize;
     let mut left = vec![0.0f32; total];
     let mut right = vec![0.0f32; total];
     let mut position = 0usize;
@@ -122,9 +149,80 @@ pub fn render_score(
             Event::Off { .. } => {}
         }
     }
-    Ok(left
-        .iter()
+    left.iter()
         .zip(&right)
         .map(|(l, r)| 0.5 * (l + r))
-        .collect())
+        .collect()
+}
+
+fn output_length(score: &Score, rate: u32) -> usize {
+    (score.duration * f64::from(rate)).round() as usize
+}
+
+/// Renders `score` at `sample_rate` Hz to mono samples, exactly `duration × rate` long.
+pub fn render_score(
+    score: &Score,
+    font: &Arc<SoundFont>,
+    sample_rate: u32,
+) -> Result<Vec<f32>, RenderError> {
+    let mut synth = synthesizer(font, sample_rate as i32)?;
+    let melodic = score
+        .parts
+        .iter()
+        .filter(|p| p.voice != Voice::Percussion)
+        .count();
+    if melodic > MELODIC_CHANNELS {
+        return Err(RenderError::TooManyParts(melodic));
+    }
+    let mut events: Vec<(usize, Event)> = Vec::new();
+    let mut melodic_channels = (0..16).filter(|&c| c != i32::from(GM_PERCUSSION_CHANNEL));
+    for part in &score.parts {
+        let channel = match part.voice {
+            Voice::Percussion => i32::from(GM_PERCUSSION_CHANNEL),
+            Voice::Program(_) => melodic_channels.next().expect("counted above"),
+        };
+        part_events(
+            &mut synth,
+            part,
+            channel,
+            0,
+            f64::from(sample_rate),
+            &mut events,
+        );
+    }
+    Ok(play(&mut synth, events, output_length(score, sample_rate)))
+}
+
+/// Renders each part of `score` alone at `sample_rate` Hz with the matching entry of
+/// `shifts` (missing entries: no shift), each exactly `duration × rate` long, so that every
+/// part can also be filtered on its own before mixing.
+pub fn render_parts(
+    score: &Score,
+    font: &Arc<SoundFont>,
+    sample_rate: u32,
+    shifts: &[TimbreShift],
+) -> Result<Vec<Vec<f32>>, RenderError> {
+    score
+        .parts
+        .iter()
+        .enumerate()
+        .map(|(i, part)| {
+            let shift = shifts.get(i).copied().unwrap_or_default();
+            let mut synth = synthesizer(font, shift.synth_rate(sample_rate, part.voice))?;
+            let channel = match part.voice {
+                Voice::Percussion => i32::from(GM_PERCUSSION_CHANNEL),
+                Voice::Program(_) => 0,
+            };
+            let mut events = Vec::new();
+            part_events(
+                &mut synth,
+                part,
+                channel,
+                shift.key_offset(part.voice),
+                f64::from(sample_rate),
+                &mut events,
+            );
+            Ok(play(&mut synth, events, output_length(score, sample_rate)))
+        })
+        .collect()
 }

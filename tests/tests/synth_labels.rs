@@ -4,10 +4,97 @@ use timbrescope_engine::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
 use timbrescope_engine::features::{
     ANALYSIS_RATE, FeatureConfig, FeatureStream, HOP_SAMPLES, frame_count,
 };
+use timbrescope_engine::resample::resample;
 use timbrescope_synth::labels::label_score;
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
+use timbrescope_synth::render::{TimbreShift, render_parts};
 use timbrescope_synth::score::{Part, Score, Voice};
-use timbrescope_tests::{notes, render};
+use timbrescope_tests::{notes, render, training_font};
+
+/// Features of `audio` (at the analysis rate), frame-major, and the length of one frame.
+fn features_of(audio: &[f32]) -> (Vec<f32>, usize) {
+    let config = FeatureConfig::default();
+    let mut stream = FeatureStream::new(&config);
+    let mut flat = Vec::new();
+    stream.push(audio, &mut flat);
+    stream.finish(frame_count(audio.len(), ANALYSIS_RATE), &mut flat);
+    (flat, stream.frame_len())
+}
+
+/// The audio of a note of `key` labelled in the frames `active` starts sounding within 2
+/// frames of its label, is silent before, and in the middle of the note the labelled key is
+/// the strongest pitch-bank semitone below the octave above it (an organ's upper harmonics
+/// may be stronger than its fundamental).
+fn assert_note_heard(audio: &[f32], key: u8, active: &[usize]) {
+    let rms: Vec<f32> = audio
+        .chunks(HOP_SAMPLES)
+        .map(|block| (block.iter().map(|s| s * s).sum::<f32>() / block.len() as f32).sqrt())
+        .collect();
+    let loudest = rms.iter().copied().fold(0.0f32, f32::max);
+    let sounding = rms.iter().position(|&r| r > 0.1 * loudest).unwrap();
+    assert!(
+        sounding.abs_diff(active[0]) <= 2,
+        "audio starts at frame {sounding}, label at {}",
+        active[0]
+    );
+    assert!(
+        rms[..active[0] - 2].iter().all(|&r| r < 0.01 * loudest),
+        "silence before the onset"
+    );
+    let config = FeatureConfig::default();
+    let (flat, frame_len) = features_of(audio);
+    let middle = active[active.len() / 2];
+    let bank = &flat[middle * frame_len + config.mel_bands..(middle + 1) * frame_len];
+    let strongest = (LOWEST_MIDI_NOTE..key + 12)
+        .max_by(|&a, &b| bank[config.pitch_bin_of(a)].total_cmp(&bank[config.pitch_bin_of(b)]))
+        .unwrap();
+    assert_eq!(strongest, key);
+}
+
+#[test]
+fn a_timbre_shifted_note_keeps_its_frames_and_pitch_and_changes_its_sound() {
+    // A4 on a violin (GM 40), rendered at 32 kHz as training renders recordings.
+    let (key, rate) = (69u8, 32_000);
+    let score = Score {
+        parts: vec![Part::new(Voice::Program(40), notes(&[(key, 0.5, 0.7)]))],
+        duration: 2.0,
+    };
+    let active: Vec<usize> = (50..120).collect();
+    let heard = |semitones: i8| {
+        let shift = TimbreShift {
+            semitones,
+            cents: 0.0,
+        };
+        let parts = render_parts(&score, training_font(), rate, &[shift]).unwrap();
+        resample(&parts[0], rate, ANALYSIS_RATE).unwrap()
+    };
+    let mel = |audio: &[f32]| {
+        let (flat, frame_len) = features_of(audio);
+        let bands = FeatureConfig::default().mel_bands;
+        active
+            .iter()
+            .flat_map(|t| flat[t * frame_len..t * frame_len + bands].to_vec())
+            .collect::<Vec<f32>>()
+    };
+    let distance = |a: &[f32], b: &[f32]| {
+        a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32
+    };
+    let plain = heard(0);
+    let together = render(score.parts.clone(), 2.0, rate);
+    let together = resample(&together, rate, ANALYSIS_RATE).unwrap();
+    // Alone and unshifted, a part sounds as it does in the whole score.
+    let same = distance(&mel(&plain), &mel(&together));
+    assert!(same < 1e-3, "unshifted part differs by {same}");
+    for semitones in [-3, 3] {
+        let shifted = heard(semitones);
+        assert_note_heard(&shifted, key, &active);
+        let moved = distance(&mel(&shifted), &mel(&plain));
+        assert!(
+            moved > 0.05,
+            "a shift of {semitones} semitones changed the mel bands by only {moved}"
+        );
+    }
+}
 
 #[test]
 fn a_rendered_note_is_labelled_in_exactly_its_frames_and_at_its_pitch() {
@@ -43,36 +130,7 @@ fn a_rendered_note_is_labelled_in_exactly_its_frames_and_at_its_pitch() {
         assert_eq!(row, expected.as_slice(), "pitch labels of frame {t}");
     }
 
-    // The audio starts sounding within 2 frames of the labelled onset.
-    let rms: Vec<f32> = audio
-        .chunks(HOP_SAMPLES)
-        .map(|block| (block.iter().map(|s| s * s).sum::<f32>() / block.len() as f32).sqrt())
-        .collect();
-    let loudest = rms.iter().copied().fold(0.0f32, f32::max);
-    let sounding = rms.iter().position(|&r| r > 0.1 * loudest).unwrap();
-    assert!(
-        sounding.abs_diff(active[0]) <= 2,
-        "audio starts at frame {sounding}, label at {}",
-        active[0]
-    );
-    assert!(
-        rms[..active[0] - 2].iter().all(|&r| r < 0.01 * loudest),
-        "silence before the onset"
-    );
-
-    // And in the middle of the note, the labelled key is the strongest pitch-bank semitone below
-    // the octave above it (the organ's upper harmonics may be stronger than its fundamental).
-    let config = FeatureConfig::default();
-    let mut stream = FeatureStream::new(&config);
-    let mut flat = Vec::new();
-    stream.push(&audio, &mut flat);
-    stream.finish(frames, &mut flat);
-    let frame = &flat[85 * stream.frame_len()..86 * stream.frame_len()];
-    let bank = &frame[config.mel_bands..];
-    let strongest = (LOWEST_MIDI_NOTE..key + 12)
-        .max_by(|&a, &b| bank[config.pitch_bin_of(a)].total_cmp(&bank[config.pitch_bin_of(b)]))
-        .unwrap();
-    assert_eq!(strongest, key);
+    assert_note_heard(&audio, key, &active);
 }
 
 #[test]

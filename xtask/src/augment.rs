@@ -2,11 +2,15 @@
 //! and audio effects — gain, tilt EQ, low-pass filtering, reverb, distortion and noise. Each
 //! is switched by its probability in the training config so ablations can turn it off. The
 //! effects change how the music sounds, never what plays, so labels are left as they are.
+//! Timbre variation works on single parts before they are mixed: a [`TimbreShift`] at
+//! rendering and a random spectral envelope, so one SoundFont stands for many.
 
 use rand::Rng;
 use rand::rngs::StdRng;
 use timbrescope_engine::classes::PITCH_COUNT;
 use timbrescope_engine::features::{ANALYSIS_RATE, HOP_SAMPLES};
+use timbrescope_synth::render::TimbreShift;
+use timbrescope_synth::score::Voice;
 
 use crate::data::LabelledAudio;
 
@@ -119,6 +123,99 @@ pub fn random_effect(samples: &mut [f32], rng: &mut StdRng) {
     }
 }
 
+/// A random timbre shift for a part of `voice`: resonances moved by up to 3 semitones and a
+/// slight detune on melodic parts; drum kits retuned by up to 3 semitones.
+pub fn random_timbre_shift(voice: Voice, rng: &mut StdRng) -> TimbreShift {
+    match voice {
+        Voice::Percussion => TimbreShift {
+            semitones: 0,
+            cents: rng.random_range(-300.0..300.0),
+        },
+        Voice::Program(_) => TimbreShift {
+            semitones: rng.random_range(-3..=3),
+            cents: rng.random_range(-20.0..20.0),
+        },
+    }
+}
+
+/// Which equaliser band [`equalise`] applies.
+#[derive(Debug, Clone, Copy)]
+pub enum Band {
+    /// Boosts or cuts everything below the corner.
+    LowShelf,
+    /// Boosts or cuts everything above the corner.
+    HighShelf,
+    /// Boosts or cuts around the centre.
+    Peak,
+}
+
+/// One equaliser band (Bristow-Johnson's biquad cookbook) of `decibels` at `hz` with
+/// quality `q` on `samples` at `rate` Hz. (Written here rather than taken from the `biquad`
+/// crate, which turns on `num-traits/libm` and so rebuilds the whole burn stack.)
+pub fn equalise(samples: &mut [f32], rate: u32, band: Band, hz: f32, decibels: f32, q: f32) {
+    let a = 10f32.powf(decibels / 40.0);
+    let w0 = std::f32::consts::TAU * hz / rate as f32;
+    let (sin, cos) = w0.sin_cos();
+    let alpha = sin / (2.0 * q);
+    let shelf = 2.0 * a.sqrt() * alpha;
+    let (b, den) = match band {
+        Band::Peak => (
+            [1.0 + alpha * a, -2.0 * cos, 1.0 - alpha * a],
+            [1.0 + alpha / a, -2.0 * cos, 1.0 - alpha / a],
+        ),
+        Band::LowShelf => (
+            [
+                a * ((a + 1.0) - (a - 1.0) * cos + shelf),
+                2.0 * a * ((a - 1.0) - (a + 1.0) * cos),
+                a * ((a + 1.0) - (a - 1.0) * cos - shelf),
+            ],
+            [
+                (a + 1.0) + (a - 1.0) * cos + shelf,
+                -2.0 * ((a - 1.0) + (a + 1.0) * cos),
+                (a + 1.0) + (a - 1.0) * cos - shelf,
+            ],
+        ),
+        Band::HighShelf => (
+            [
+                a * ((a + 1.0) + (a - 1.0) * cos + shelf),
+                -2.0 * a * ((a - 1.0) + (a + 1.0) * cos),
+                a * ((a + 1.0) + (a - 1.0) * cos - shelf),
+            ],
+            [
+                (a + 1.0) - (a - 1.0) * cos + shelf,
+                2.0 * ((a - 1.0) - (a + 1.0) * cos),
+                (a + 1.0) - (a - 1.0) * cos - shelf,
+            ],
+        ),
+    };
+    let [b0, b1, b2] = b.map(|x| x / den[0]);
+    let (a1, a2) = (den[1] / den[0], den[2] / den[0]);
+    // Transposed direct form II.
+    let (mut z1, mut z2) = (0.0f32, 0.0f32);
+    for s in samples.iter_mut() {
+        let x = *s;
+        let y = b0 * x + z1;
+        z1 = b1 * x - a1 * y + z2;
+        z2 = b2 * x - a2 * y;
+        *s = y;
+    }
+}
+
+/// A random spectral envelope on one part at `rate` Hz: low and high shelves and a peak,
+/// each within ±9 dB, as another instrument or microphone would colour the sound.
+pub fn random_spectral_envelope(samples: &mut [f32], rate: u32, rng: &mut StdRng) {
+    let mut decibels = || rng.random_range(-9.0..9.0);
+    let (low, high, peak) = (decibels(), decibels(), decibels());
+    let low_hz = rng.random_range(150.0..600.0);
+    let high_hz = rng.random_range(2000.0..6000.0);
+    let peak_hz = 2f32.powf(rng.random_range(300f32.log2()..5000f32.log2()));
+    let peak_q = rng.random_range(0.7..3.0);
+    let butterworth = std::f32::consts::FRAC_1_SQRT_2;
+    equalise(samples, rate, Band::LowShelf, low_hz, low, butterworth);
+    equalise(samples, rate, Band::HighShelf, high_hz, high, butterworth);
+    equalise(samples, rate, Band::Peak, peak_hz, peak, peak_q);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +260,21 @@ mod tests {
         assert!(
             clipped.iter().all(|s| s.abs() <= 1.0 + 1e-6) && rms(&clipped) > rms(&sine(440.0, 1.0))
         );
+
+        let band_gain = |hz: f32, band: Band, centre: f32, decibels: f32| {
+            let mut filtered = sine(hz, 1.0);
+            equalise(&mut filtered, ANALYSIS_RATE, band, centre, decibels, 1.0);
+            // Past the filter's settling time.
+            let settled = |x: &[f32]| rms(&x[4000..]);
+            20.0 * (settled(&filtered) / settled(&sine(hz, 1.0))).log10()
+        };
+        let near = |got: f32, want: f32| assert!((got - want).abs() < 0.5, "{got} dB, not {want}");
+        near(band_gain(1000.0, Band::Peak, 1000.0, 9.0), 9.0);
+        near(band_gain(100.0, Band::Peak, 3000.0, 9.0), 0.0);
+        near(band_gain(60.0, Band::LowShelf, 800.0, -9.0), -9.0);
+        near(band_gain(5000.0, Band::LowShelf, 300.0, -9.0), 0.0);
+        near(band_gain(6000.0, Band::HighShelf, 1000.0, 6.0), 6.0);
+        near(band_gain(100.0, Band::HighShelf, 3000.0, 6.0), 0.0);
 
         let mut impulse = vec![0.0f32; 4000];
         impulse[0] = 1.0;

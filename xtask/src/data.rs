@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 
 use anyhow::Result;
 
-use crate::augment::{concatenate, random_effect};
+use crate::augment::{concatenate, random_effect, random_spectral_envelope, random_timbre_shift};
 use burn::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -20,7 +20,7 @@ use timbrescope_engine::timeline::WINDOW_FRAMES;
 use timbrescope_synth::SoundFont;
 use timbrescope_synth::labels::{FrameLabels, label_score};
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
-use timbrescope_synth::render::render_score;
+use timbrescope_synth::render::{render_parts, render_score};
 use timbrescope_synth::score::Score;
 use timbrescope_synth::soundfont::load_soundfont;
 
@@ -51,34 +51,68 @@ pub struct LabelledAudio {
 /// was named differently from 44.1 kHz.)
 const RECORDING_RATES: [u32; 6] = [22_050, 32_000, 44_100, 48_000, 88_200, 96_000];
 
+fn recording_rate(seed: u64) -> u32 {
+    RECORDING_RATES[(seed % RECORDING_RATES.len() as u64) as usize]
+}
+
 /// Renders `score` as if recorded at a rate chosen by `seed`, then brings it to 16 kHz
 /// through the engine's resampler, the path every real input takes.
 pub fn render_as_recorded(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Result<Vec<f32>> {
-    let rate = RECORDING_RATES[(seed % RECORDING_RATES.len() as u64) as usize];
+    let rate = recording_rate(seed);
     let recorded = render_score(score, font, rate)?;
     Ok(resample(&recorded, rate, ANALYSIS_RATE)?)
 }
 
-/// Renders `score` as recorded at the rate `seed` picks, labelled from its own notes.
+/// [`render_as_recorded`] with every part rendered alone through a random timbre shift and
+/// spectral envelope drawn from `rng` before the mix: the same notes as another SoundFont's
+/// instruments might play them.
+pub fn render_varied_as_recorded(
+    score: &Score,
+    font: &Arc<SoundFont>,
+    seed: u64,
+    rng: &mut StdRng,
+) -> Result<Vec<f32>> {
+    let rate = recording_rate(seed);
+    let shifts: Vec<_> = score
+        .parts
+        .iter()
+        .map(|part| random_timbre_shift(part.voice, rng))
+        .collect();
+    let mut mix = vec![0.0f32; (score.duration * f64::from(rate)).round() as usize];
+    for mut part in render_parts(score, font, rate, &shifts)? {
+        random_spectral_envelope(&mut part, rate, rng);
+        mix.iter_mut().zip(&part).for_each(|(m, p)| *m += p);
+    }
+    Ok(resample(&mix, rate, ANALYSIS_RATE)?)
+}
+
+/// Renders `score` as recorded at the rate `seed` picks, labelled from its own notes; with
+/// `timbre`, its parts are varied by [`render_varied_as_recorded`].
 pub fn render_labelled(
     score: &Score,
     classes: &ClassList,
     font: &Arc<SoundFont>,
     seed: u64,
+    timbre: Option<&mut StdRng>,
 ) -> Result<LabelledAudio> {
-    let samples = render_as_recorded(score, font, seed)?;
+    let samples = match timbre {
+        Some(rng) => render_varied_as_recorded(score, font, seed, rng)?,
+        None => render_as_recorded(score, font, seed)?,
+    };
     let labels = label_score(score, classes, frame_count(samples.len(), ANALYSIS_RATE));
     Ok(LabelledAudio { samples, labels })
 }
 
-/// Renders the procedural piece of `seed` with its labels.
+/// Renders the procedural piece of `seed` with its labels (timbre varied with `timbre`).
 pub fn render_piece(
     seed: u64,
     classes: &ClassList,
     procedural: &ProceduralConfig,
     font: &Arc<SoundFont>,
+    timbre: Option<&mut StdRng>,
 ) -> Result<LabelledAudio> {
-    render_labelled(&generate(classes, procedural, seed), classes, font, seed)
+    let score = generate(classes, procedural, seed);
+    render_labelled(&score, classes, font, seed, timbre)
 }
 
 /// Mixup for multi-label music (Zhong et al.): the sum of two signals, `other` scaled by
@@ -130,7 +164,7 @@ pub fn piece_examples(
     font: &Arc<SoundFont>,
 ) -> Result<Vec<Example>> {
     Ok(windows_of(
-        &render_piece(seed, classes, procedural, font)?,
+        &render_piece(seed, classes, procedural, font, None)?,
         features,
     ))
 }
@@ -140,7 +174,8 @@ const PARTNER_SEED_OFFSET: u64 = 1 << 40;
 
 /// The examples of piece `seed` as training sees them, each augmentation applied with its
 /// probability: mixup with a partner piece at a random gain in [0.3, 1], concatenation with
-/// another piece at a random frame, one random audio effect.
+/// another piece at a random frame, one random audio effect; with `timbre_probability`, the
+/// piece and its partners are rendered with their parts' timbres varied.
 pub fn training_examples(
     seed: u64,
     classes: &ClassList,
@@ -149,15 +184,20 @@ pub fn training_examples(
     font: &Arc<SoundFont>,
 ) -> Result<Vec<Example>> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x006d_6978_7570);
-    let mut piece = render_piece(seed, classes, &spec.procedural, font)?;
-    let partner = |offset: u64| {
+    // Its own stream, so configs without timbre variation draw exactly as before.
+    let mut timbre_rng = StdRng::seed_from_u64(seed ^ 0x7469_6d62_7265);
+    let vary = timbre_rng.random_bool(spec.timbre_probability.clamp(0.0, 1.0));
+    let mut render = |seed: u64| {
         render_piece(
-            seed + offset * PARTNER_SEED_OFFSET,
+            seed,
             classes,
             &spec.procedural,
             font,
+            vary.then_some(&mut timbre_rng),
         )
     };
+    let mut piece = render(seed)?;
+    let mut partner = |offset: u64| render(seed + offset * PARTNER_SEED_OFFSET);
     if rng.random_bool(spec.mixup_probability.clamp(0.0, 1.0)) {
         piece = mixup(piece, &partner(1)?, rng.random_range(0.3..1.0));
     }
@@ -187,6 +227,8 @@ pub struct DataSpec {
     pub concat_probability: f64,
     /// Share of pieces passed through one random audio effect (0 = off).
     pub effects_probability: f64,
+    /// Share of pieces whose parts are each rendered with a varied timbre (0 = off).
+    pub timbre_probability: f64,
 }
 
 /// Renders pieces on `threads` background threads; examples arrive through [`ExampleStream::next`].
@@ -349,6 +391,46 @@ mod tests {
     use timbrescope_synth::soundfont::TRAINING_FONT;
 
     #[test]
+    fn a_timbre_varied_piece_keeps_its_labels_and_length_and_sounds_different() {
+        use crate::test_signals::rms;
+        let classes = ClassList::default_gm();
+        let font = load_soundfont(Path::new(TRAINING_FONT)).unwrap();
+        let procedural = ProceduralConfig {
+            duration: 2.0,
+            min_instruments: 3,
+            max_instruments: 3,
+        };
+        let started = std::time::Instant::now();
+        let plain = render_piece(21, &classes, &procedural, &font, None).unwrap();
+        let plain_seconds = started.elapsed().as_secs_f64();
+        let mut rng = StdRng::seed_from_u64(3);
+        let started = std::time::Instant::now();
+        let varied = render_piece(21, &classes, &procedural, &font, Some(&mut rng)).unwrap();
+        eprintln!(
+            "plain {plain_seconds:.3} s, varied {:.3} s",
+            started.elapsed().as_secs_f64()
+        );
+        assert_eq!(varied.samples.len(), plain.samples.len());
+        assert_eq!(varied.labels.instrument, plain.labels.instrument);
+        assert_eq!(varied.labels.pianoroll, plain.labels.pianoroll);
+        let difference: Vec<f32> = varied
+            .samples
+            .iter()
+            .zip(&plain.samples)
+            .map(|(v, p)| v - p)
+            .collect();
+        assert!(
+            rms(&difference) > 0.2 * rms(&plain.samples),
+            "the varied rendering is almost the plain one"
+        );
+        assert!(
+            rms(&varied.samples) > 0.25 * rms(&plain.samples)
+                && rms(&varied.samples) < 4.0 * rms(&plain.samples),
+            "variation keeps the level within 12 dB"
+        );
+    }
+
+    #[test]
     fn mixup_sums_the_audio_and_labels_the_union() {
         let classes = ClassList::default_gm();
         let font = load_soundfont(Path::new(TRAINING_FONT)).unwrap();
@@ -357,8 +439,8 @@ mod tests {
             min_instruments: 1,
             max_instruments: 2,
         };
-        let a = render_piece(11, &classes, &procedural, &font).unwrap();
-        let b = render_piece(12, &classes, &procedural, &font).unwrap();
+        let a = render_piece(11, &classes, &procedural, &font, None).unwrap();
+        let b = render_piece(12, &classes, &procedural, &font, None).unwrap();
         assert_ne!(
             a.labels.clip, b.labels.clip,
             "the two pieces should differ in instruments"

@@ -78,7 +78,7 @@ pub fn write_pieces(
     std::fs::create_dir_all(out).with_context(|| out.display().to_string())?;
     let bar = progress_bar(count, "pieces");
     for seed in first_seed..first_seed + count as u64 {
-        let piece = render_piece(seed, &classes, procedural, &font)?;
+        let piece = render_piece(seed, &classes, procedural, &font, None)?;
         write_labelled(&out.join(format!("piece-{seed}")), &piece, &classes)?;
         bar.inc(1);
     }
@@ -104,7 +104,7 @@ pub fn write_midi_renders(folder: &Path, out: &Path, font: &Path, seed: u64) -> 
         let rendered = std::fs::read(file)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| Ok(score_from_midi(&bytes)?))
-            .and_then(|score| render_labelled(&score, &classes, &font, seed + i as u64));
+            .and_then(|score| render_labelled(&score, &classes, &font, seed + i as u64, None));
         match rendered {
             Ok(piece) => {
                 let name = file.file_stem().expect("a file name");

@@ -75,6 +75,10 @@ pub struct TrainingConfig {
     /// Share of training pieces passed through a random audio effect (0 = off).
     #[config(default = 0.0)]
     pub effects_probability: f64,
+    /// Share of training pieces whose parts are each rendered with a random timbre shift and
+    /// spectral envelope, so one SoundFont stands for many (0 = off).
+    #[config(default = 0.0)]
+    pub timbre_probability: f64,
     /// Weight of active cells in the frame instrument loss.
     #[config(default = 1.0)]
     pub instrument_positive_weight: f64,
@@ -507,6 +511,7 @@ pub fn train(
         mixup_probability: config.mixup_probability,
         concat_probability: config.concat_probability,
         effects_probability: config.effects_probability,
+        timbre_probability: config.timbre_probability,
     };
     let stream =
         ExampleStream::start(spec, classes.clone(), features.clone(), config.data_threads)?;
