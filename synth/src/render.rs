@@ -56,11 +56,7 @@ pub struct TimbreShift {
 impl TimbreShift {
     /// The synthesizer's rate for an output at `rate`.
     fn synth_rate(self, rate: u32, voice: Voice) -> i32 {
-        let semitones = if voice == Voice::Percussion {
-            0.0
-        } else {
-            f64::from(self.semitones)
-        };
+        let semitones = f64::from(self.key_offset(voice));
         let factor = ((semitones * 100.0 + f64::from(self.cents)) / 1200.0).exp2();
         (f64::from(rate) * factor).round() as i32
     }
@@ -155,10 +151,6 @@ fn play(synth: &mut Synthesizer, mut events: Vec<(usize, Event)>, total: usize) 
         .collect()
 }
 
-fn output_length(score: &Score, rate: u32) -> usize {
-    (score.duration * f64::from(rate)).round() as usize
-}
-
 /// Renders `score` at `sample_rate` Hz to mono samples, exactly `duration × rate` long.
 pub fn render_score(
     score: &Score,
@@ -190,7 +182,7 @@ pub fn render_score(
             &mut events,
         );
     }
-    Ok(play(&mut synth, events, output_length(score, sample_rate)))
+    Ok(play(&mut synth, events, score.samples_at(sample_rate)))
 }
 
 /// Renders each part of `score` alone at `sample_rate` Hz with the matching entry of
@@ -222,7 +214,7 @@ pub fn render_parts(
                 f64::from(sample_rate),
                 &mut events,
             );
-            Ok(play(&mut synth, events, output_length(score, sample_rate)))
+            Ok(play(&mut synth, events, score.samples_at(sample_rate)))
         })
         .collect()
 }

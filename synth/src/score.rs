@@ -68,3 +68,10 @@ pub struct Score {
     /// Length in seconds; rendering lasts exactly this long.
     pub duration: f64,
 }
+
+impl Score {
+    /// How many samples a rendering at `rate` Hz holds, so that parts rendered apart line up.
+    pub fn samples_at(&self, rate: u32) -> usize {
+        (self.duration * f64::from(rate)).round() as usize
+    }
+}

@@ -123,8 +123,9 @@ pub fn random_effect(samples: &mut [f32], rng: &mut StdRng) {
     }
 }
 
-/// A random timbre shift for a part of `voice`: resonances moved by up to 3 semitones and a
-/// slight detune on melodic parts; drum kits retuned by up to 3 semitones.
+/// A random timbre shift for a part of `voice`: melodic parts sound from sample zones up to
+/// 3 semitones away with envelopes stretched to match, slightly detuned; drum kits are
+/// retuned by up to 3 semitones.
 pub fn random_timbre_shift(voice: Voice, rng: &mut StdRng) -> TimbreShift {
     match voice {
         Voice::Percussion => TimbreShift {
