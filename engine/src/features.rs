@@ -102,6 +102,10 @@ impl FeatureConfig {
 /// Log floor of every band: the value that silence maps to.
 const LOG_FLOOR: f32 = 1e-5;
 
+/// The feature value of a silent band (`ln` of the log floor), for code that pads feature
+/// frames with silence.
+pub const SILENT_LOG_LEVEL: f32 = -11.512_925;
+
 /// One windowed STFT magnitude: owns its FFT plan, window and scratch buffers.
 struct MagnitudeSpectrum {
     fft: Arc<dyn RealToComplex<f32>>,
@@ -214,7 +218,7 @@ impl FrameAnalyzer {
 
     /// The feature frame of digital silence.
     pub fn silent_frame(&self) -> Vec<f32> {
-        vec![LOG_FLOOR.ln(); self.frame_len()]
+        vec![SILENT_LOG_LEVEL; self.frame_len()]
     }
 
     /// Offset of the pitch bins within a feature frame.

@@ -13,6 +13,7 @@ pub mod classes;
 pub mod compute;
 pub mod features;
 pub mod filterbank;
+pub mod harmonic;
 pub mod live;
 pub mod live_midi;
 pub mod midi_export;

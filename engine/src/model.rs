@@ -10,6 +10,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{relu, sigmoid, softmax};
 
 use crate::classes::PITCH_COUNT;
+use crate::harmonic::{HarmonicBranch, HarmonicConfig};
 
 /// Shape of the network; stored in the model sidecar so a record loads into the right shape.
 #[derive(Config, Debug, PartialEq)]
@@ -24,6 +25,8 @@ pub struct ModelConfig {
     /// Time dilation of each residual block; their sum sets the temporal context.
     #[config(default = "vec![1, 2, 4, 8]")]
     pub dilations: Vec<usize>,
+    /// The pitch-equivariant branch, when the network has one (models before it do not).
+    pub harmonic: Option<HarmonicConfig>,
 }
 
 /// A residual dilated convolution over time.
@@ -52,6 +55,7 @@ pub struct TimbreNet {
     pitch_head: Conv1d,
     pianoroll_head: Conv1d,
     attention_head: Conv1d,
+    harmonic: Option<HarmonicBranch>,
 }
 
 /// Raw head outputs, for the training loss (which wants logits for numerical stability).
@@ -107,6 +111,7 @@ impl ModelConfig {
             pitch_head: pointwise(PITCH_COUNT),
             pianoroll_head: pointwise(self.classes * PITCH_COUNT),
             attention_head: pointwise(self.classes),
+            harmonic: self.harmonic.as_ref().map(|h| h.init(self.classes, device)),
         }
     }
 }
@@ -115,21 +120,27 @@ impl TimbreNet {
     /// Encoder and heads. `features`: `[batch, time, input_features]`.
     pub fn forward_logits(&self, features: Tensor<3>) -> ModelLogits {
         let [batch, time, _] = features.dims();
+        let harmonic = self.harmonic.as_ref().map(|h| h.forward(features.clone()));
         let x = self.input_norm.forward(features.swap_dims(1, 2));
         let mut x = relu(self.input_conv_norm.forward(self.input_conv.forward(x)));
         for block in &self.blocks {
             x = block.forward(x);
         }
         let frame_major = |t: Tensor<3>| t.swap_dims(1, 2);
-        let instrument = frame_major(self.instrument_head.forward(x.clone()));
-        let pitch = frame_major(self.pitch_head.forward(x.clone()));
+        let mut instrument = frame_major(self.instrument_head.forward(x.clone()));
+        let mut pitch = frame_major(self.pitch_head.forward(x.clone()));
         let classes = instrument.dims()[2];
-        let pianoroll = frame_major(self.pianoroll_head.forward(x.clone())).reshape([
+        let mut pianoroll = frame_major(self.pianoroll_head.forward(x.clone())).reshape([
             batch,
             time,
             classes,
             PITCH_COUNT,
         ]);
+        if let Some(h) = harmonic {
+            instrument = instrument + h.instrument;
+            pitch = pitch + h.pitch;
+            pianoroll = pianoroll + h.pianoroll;
+        }
         // Attention normalised over time weights each frame's class probability.
         let attention = softmax(frame_major(self.attention_head.forward(x)), 1);
         let clip = (attention * sigmoid(instrument.clone()))

@@ -6,8 +6,9 @@ use burn::module::Module;
 use timbrescope_engine::analysis::Analyzer;
 use timbrescope_engine::audio_file::read_mono;
 use timbrescope_engine::compute::{BackendChoice, ComputeDevice, select_device};
+use timbrescope_engine::harmonic::HarmonicConfig;
 use timbrescope_engine::model_file::{
-    ModelSource, built_in_model, load_model, load_or_built_in, save_model,
+    LoadedModel, ModelSource, built_in_model, load_model, load_or_built_in, save_model,
 };
 use timbrescope_engine::timeline::WINDOW_FRAMES;
 use timbrescope_synth::score::{Part, Voice};
@@ -136,6 +137,43 @@ fn a_saved_model_loads_back_with_identical_outputs() {
     let a = Analyzer::new(model, ComputeDevice::cpu(), 50).analyze_16k(&input, 100, &mut |_, _| {});
     let b = Analyzer::new(copy, ComputeDevice::cpu(), 50).analyze_16k(&input, 100, &mut |_, _| {});
     assert_eq!(a.predictions.instrument, b.predictions.instrument);
+}
+
+#[test]
+fn a_network_with_the_harmonic_branch_saves_and_loads_back_with_identical_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let device = ComputeDevice::cpu().device;
+    let mut sidecar = built_in_model(&device).sidecar;
+    let features = &sidecar.features;
+    sidecar.model = sidecar.model.clone().with_harmonic(Some(
+        HarmonicConfig::new(
+            features.mel_bands,
+            features.pitch_bins(),
+            features.pitch_bins_per_semitone,
+        )
+        .with_channels(8),
+    ));
+    let net = sidecar.model.init(&device);
+    sidecar.parameter_count = net.num_params();
+    save_model(&net, &sidecar, &dir.join("harmonic.bpk")).unwrap();
+    let copy = load_model(&dir.join("harmonic.bpk"), &device).unwrap();
+    assert_eq!(copy.sidecar.model, sidecar.model);
+    assert_eq!(copy.net.num_params(), sidecar.parameter_count);
+    let original = LoadedModel {
+        sidecar,
+        net,
+        source: ModelSource::BuiltIn,
+    };
+    let input = render(
+        vec![Part::new(Voice::Program(40), notes(&[(69, 0.1, 0.8)]))],
+        1.0,
+        16_000,
+    );
+    let a =
+        Analyzer::new(original, ComputeDevice::cpu(), 50).analyze_16k(&input, 100, &mut |_, _| {});
+    let b = Analyzer::new(copy, ComputeDevice::cpu(), 50).analyze_16k(&input, 100, &mut |_, _| {});
+    assert_eq!(a.predictions.pianoroll, b.predictions.pianoroll);
 }
 
 #[test]

@@ -1,7 +1,13 @@
-//! The audio front-end on real signals: sines, a rendered chord, resampled input.
+//! The audio front-end on real signals: sines, a rendered chord, resampled input, and the
+//! harmonic stack the network reads the pitch bank through.
 
+use burn::prelude::*;
 use timbrescope_engine::classes::LOWEST_MIDI_NOTE;
-use timbrescope_engine::features::{ANALYSIS_RATE, FeatureConfig, FeatureStream, frame_count};
+use timbrescope_engine::compute::ComputeDevice;
+use timbrescope_engine::features::{
+    ANALYSIS_RATE, FeatureConfig, FeatureStream, SILENT_LOG_LEVEL, frame_count,
+};
+use timbrescope_engine::harmonic::{HARMONICS, HarmonicConfig};
 use timbrescope_engine::resample::resample_to_analysis_rate;
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::{notes, render, sine};
@@ -177,4 +183,59 @@ fn resampling_to_16_khz_keeps_a_sines_frequency_and_length() {
             );
         }
     }
+}
+
+#[test]
+fn the_harmonic_stack_reads_each_partial_of_a_rendered_note_at_its_fundamental() {
+    let audio = render(
+        vec![Part::new(Voice::Program(0), notes(&[(57, 0.0, 1.0)]))],
+        1.0,
+        ANALYSIS_RATE,
+    );
+    let (config, frames) = frames_of(&audio);
+    let device = ComputeDevice::cpu().device;
+    let per_semitone = config.pitch_bins_per_semitone;
+    let branch =
+        HarmonicConfig::new(config.mel_bands, config.pitch_bins(), per_semitone).init(25, &device);
+    let flat: Vec<f32> = frames.iter().flatten().copied().collect();
+    let input = Tensor::<3>::from_data(
+        TensorData::new(flat, [1, frames.len(), config.frame_len()]),
+        &device,
+    );
+    let bank_len = config.pitch_bins();
+    let stack = branch.harmonic_stack(input.narrow(2, config.mel_bands, bank_len));
+    let [_, harmonics, time, width] = stack.dims();
+    assert_eq!(
+        (harmonics, time, width),
+        (HARMONICS.len(), frames.len(), 88 * per_semitone)
+    );
+    let stack: Vec<f32> = stack.into_data().try_to_vec().unwrap();
+    let at = |h: usize, t: usize, f: usize| stack[(h * time + t) * width + f];
+
+    let a3 = config.pitch_bin_of(57);
+    let t = 30;
+    let bank = pitch_bins(&config, &frames[t]);
+    let mut sorted = bank.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    let median = sorted[bank.len() / 2];
+    for (i, &h) in HARMONICS
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| (1.0..=4.0).contains(*h))
+    {
+        let partial = a3 as f64 + 12.0 * per_semitone as f64 * h.log2();
+        let near = (partial.round() as usize - 1)..=(partial.round() as usize + 1);
+        let peak = near.clone().map(|b| bank[b]).fold(f32::MIN, f32::max);
+        assert!(
+            at(i, t, a3) >= peak - 1.0 && at(i, t, a3) > median + 2.0,
+            "harmonic {h} of A3 reads {} at its fundamental; its partial peaks at {peak} \
+             in bins {near:?}, the frame's median is {median}",
+            at(i, t, a3)
+        );
+    }
+    // Partials off the bank's ends are silence.
+    let c8 = config.pitch_bin_of(108);
+    let a0 = config.pitch_bin_of(21);
+    assert_eq!(at(HARMONICS.len() - 1, t, c8), SILENT_LOG_LEVEL);
+    assert_eq!(at(0, t, a0), SILENT_LOG_LEVEL);
 }

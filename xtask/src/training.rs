@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::features::FeatureConfig;
+use timbrescope_engine::harmonic::HarmonicConfig;
 use timbrescope_engine::model::{ModelConfig, TimbreNet};
 use timbrescope_engine::model_file::{ModelSidecar, SIDECAR_FORMAT, load_model, save_model};
 use timbrescope_synth::procedural::ProceduralConfig;
@@ -51,6 +52,9 @@ pub struct TrainingConfig {
     /// Encoder channels.
     #[config(default = 192)]
     pub hidden: usize,
+    /// Channels per semitone of the pitch-equivariant harmonic branch (0: no branch).
+    #[config(default = 0)]
+    pub harmonic_channels: usize,
     /// Length of each rendered piece in seconds (cut into 1 s windows).
     #[config(default = 4.0)]
     pub piece_seconds: f64,
@@ -442,6 +446,22 @@ pub fn optimisation_step(
     (optim.step(learning_rate, net, grads), values)
 }
 
+/// The network shape a training config asks for.
+fn model_config(config: &TrainingConfig, classes: &ClassList) -> ModelConfig {
+    let features = &config.features;
+    let harmonic = (config.harmonic_channels > 0).then(|| {
+        HarmonicConfig::new(
+            features.mel_bands,
+            features.pitch_bins(),
+            features.pitch_bins_per_semitone,
+        )
+        .with_channels(config.harmonic_channels)
+    });
+    ModelConfig::new(features.frame_len(), classes.len())
+        .with_hidden(config.hidden)
+        .with_harmonic(harmonic)
+}
+
 /// Runs (or resumes) training as `config` says, on `compute`.
 pub fn train(
     config: &TrainingConfig,
@@ -451,8 +471,7 @@ pub fn train(
 ) -> Result<()> {
     let classes = ClassList::default_gm();
     let features = config.features.clone();
-    let model_config =
-        ModelConfig::new(features.frame_len(), classes.len()).with_hidden(config.hidden);
+    let model_config = model_config(config, &classes);
     let device = compute.device.clone().autodiff();
     let checkpoint = paths.run_dir.join("checkpoint");
     std::fs::create_dir_all(&paths.run_dir).with_context(|| paths.run_dir.display().to_string())?;
@@ -727,7 +746,7 @@ mod tests {
     }
 
     #[test]
-    fn a_few_steps_on_a_tiny_model_lower_the_loss() {
+    fn a_few_steps_on_a_tiny_model_lower_the_loss_with_and_without_the_harmonic_branch() {
         let classes = ClassList::default_gm();
         let features = FeatureConfig::default();
         let font = load_soundfont(Path::new(TRAINING_FONT)).unwrap();
@@ -740,34 +759,39 @@ mod tests {
             .flat_map(|seed| piece_examples(seed, &classes, &features, &procedural, &font).unwrap())
             .collect();
         let device = ComputeDevice::cpu().device.autodiff();
-        device.seed(3);
-        let mut net = ModelConfig::new(features.frame_len(), classes.len())
-            .with_hidden(16)
-            .init(&device);
-        let mut optim: ModuleOptimizer = AdamConfig::new().init();
         let b = batch(&examples, &device);
         let weights = LossWeights {
             instrument_positive: 1.0,
             pitch_positive: 1.0,
             pianoroll_positive: 5.0,
         };
-        let mut losses = Vec::new();
-        for _ in 0..40 {
-            let values;
-            (net, values) = optimisation_step(net, &mut optim, &b, weights, 3e-3);
-            losses.push(values);
+        for harmonic_channels in [0, 4] {
+            device.seed(3);
+            let config = TrainingConfig::new()
+                .with_hidden(16)
+                .with_harmonic_channels(harmonic_channels);
+            let shape = model_config(&config, &classes);
+            assert_eq!(shape.harmonic.is_some(), harmonic_channels > 0);
+            let mut net = shape.init(&device);
+            let mut optim: ModuleOptimizer = AdamConfig::new().init();
+            let mut losses = Vec::new();
+            for _ in 0..40 {
+                let values;
+                (net, values) = optimisation_step(net, &mut optim, &b, weights, 3e-3);
+                losses.push(values);
+            }
+            let (first, last) = (losses[0], losses[losses.len() - 1]);
+            assert!(
+                last[0] < 0.7 * first[0],
+                "harmonic channels {harmonic_channels}: total loss {} -> {}",
+                first[0],
+                last[0]
+            );
+            assert!(
+                last[1] < first[1] && last[2] < first[2],
+                "harmonic channels {harmonic_channels}: instrument and pitch terms fall: \
+                 {first:?} -> {last:?}"
+            );
         }
-        eprintln!("{losses:?}");
-        let (first, last) = (losses[0], losses[losses.len() - 1]);
-        assert!(
-            last[0] < 0.7 * first[0],
-            "total loss {} -> {}",
-            first[0],
-            last[0]
-        );
-        assert!(
-            last[1] < first[1] && last[2] < first[2],
-            "instrument and pitch terms fall: {first:?} -> {last:?}"
-        );
     }
 }

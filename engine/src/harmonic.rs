@@ -1,0 +1,165 @@
+//! The harmonic branch: pitch-equivariant evidence for every semitone of the pianoroll.
+//!
+//! The encoder of [`crate::model`] reads a whole feature frame through one linear map, so it
+//! must learn every instrument at every pitch apart. Here the log-frequency pitch bank is
+//! stacked at the offsets of the harmonics (after Bittner et al.'s harmonic CQT), so that at
+//! each candidate fundamental the channels hold the levels of its partials: the relative
+//! levels that make a timbre, read alike at every pitch. One set of small convolutions slides
+//! over all semitones, and its per-semitone outputs add to the pianoroll, pitch and
+//! instrument logits.
+
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::activation::relu;
+
+use crate::classes::PITCH_COUNT;
+use crate::features::SILENT_LOG_LEVEL;
+
+/// Partials stacked at each candidate fundamental; the sub-octave tells a fundamental from
+/// its own second harmonic.
+pub const HARMONICS: [f64; 9] = [0.5, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+
+/// Time dilations of the convolutions over each semitone's channels.
+const TIME_DILATIONS: [usize; 3] = [1, 2, 4];
+
+/// Where the pitch bank lies in a feature frame, and how wide the branch is; stored in the
+/// model sidecar so a record loads into the right shape.
+#[derive(Config, Debug, PartialEq)]
+pub struct HarmonicConfig {
+    /// Offset of the pitch bank within a feature frame.
+    pub pitch_offset: usize,
+    /// Bins of the pitch bank.
+    pub pitch_bins: usize,
+    /// Pitch-bank bins per semitone; bin `k × this + 1` is centred on the k-th piano key.
+    pub bins_per_semitone: usize,
+    /// Channels per semitone.
+    #[config(default = 32)]
+    pub channels: usize,
+}
+
+/// A residual convolution over time, one semitone at a time.
+#[derive(Module, Debug)]
+struct SemitoneBlock {
+    conv: Conv2d,
+    norm: BatchNorm,
+}
+
+/// Per-semitone logits the branch adds to the network's heads.
+#[derive(Debug, Clone)]
+pub struct HarmonicLogits {
+    /// `[batch, time, classes, 88]`, added to the pianoroll.
+    pub pianoroll: Tensor<4>,
+    /// `[batch, time, 88]`, added to pitch activity.
+    pub pitch: Tensor<3>,
+    /// `[batch, time, classes]`: the strongest evidence for each class at any semitone.
+    pub instrument: Tensor<3>,
+}
+
+/// The branch (see the module doc).
+#[derive(Module, Debug)]
+pub struct HarmonicBranch {
+    pitch_offset: usize,
+    pitch_bins: usize,
+    bins_per_semitone: usize,
+    stack_norm: BatchNorm,
+    semitone_conv: Conv2d,
+    semitone_norm: BatchNorm,
+    blocks: Vec<SemitoneBlock>,
+    pianoroll_head: Conv2d,
+    pitch_head: Conv2d,
+    instrument_head: Conv2d,
+}
+
+impl HarmonicConfig {
+    /// Builds a freshly initialised branch for `classes` classes on `device`.
+    pub fn init(&self, classes: usize, device: &Device) -> HarmonicBranch {
+        let c = self.channels;
+        let pointwise = |out: usize| Conv2dConfig::new([c, out], [1, 1]).init(device);
+        HarmonicBranch {
+            pitch_offset: self.pitch_offset,
+            pitch_bins: self.pitch_bins,
+            bins_per_semitone: self.bins_per_semitone,
+            stack_norm: BatchNormConfig::new(HARMONICS.len()).init(device),
+            semitone_conv: Conv2dConfig::new([HARMONICS.len(), c], [3, self.bins_per_semitone])
+                .with_stride([1, self.bins_per_semitone])
+                .with_padding(PaddingConfig2d::Explicit(1, 0, 1, 0))
+                .init(device),
+            semitone_norm: BatchNormConfig::new(c).init(device),
+            blocks: TIME_DILATIONS
+                .iter()
+                .map(|&d| SemitoneBlock {
+                    conv: Conv2dConfig::new([c, c], [3, 1])
+                        .with_dilation([d, 1])
+                        .with_padding(PaddingConfig2d::Explicit(d, 0, d, 0))
+                        .init(device),
+                    norm: BatchNormConfig::new(c).init(device),
+                })
+                .collect(),
+            pianoroll_head: pointwise(classes),
+            pitch_head: pointwise(1),
+            instrument_head: pointwise(classes),
+        }
+    }
+}
+
+impl HarmonicBranch {
+    /// Offset in bins of harmonic `h` above a fundamental.
+    fn offset(&self, h: f64) -> isize {
+        (12.0 * self.bins_per_semitone as f64 * h.log2()).round() as isize
+    }
+
+    /// `[batch, time, bins]` pitch bank → `[batch, harmonics, time, 88 × bins_per_semitone]`:
+    /// channel `i` at bin `f` holds the bank at `f` shifted by harmonic `i`'s offset, with
+    /// silence beyond the bank's edges. Public so that tests can check on real notes that each
+    /// partial lands on its fundamental.
+    pub fn harmonic_stack(&self, bank: Tensor<3>) -> Tensor<4> {
+        let [batch, time, bins] = bank.dims();
+        let width = PITCH_COUNT * self.bins_per_semitone;
+        let below = (-self.offset(HARMONICS[0])).max(0) as usize;
+        let above = (width as isize + self.offset(HARMONICS[HARMONICS.len() - 1]))
+            .saturating_sub(bins as isize)
+            .max(0) as usize;
+        let device = bank.device();
+        let silence = |n: usize| Tensor::full([batch, time, n], SILENT_LOG_LEVEL, &device);
+        let padded = Tensor::cat(vec![silence(below), bank, silence(above)], 2);
+        let channels = HARMONICS
+            .iter()
+            .map(|&h| {
+                let start = (below as isize + self.offset(h)) as usize;
+                padded.clone().narrow(2, start, width).unsqueeze_dim::<4>(1)
+            })
+            .collect();
+        Tensor::cat(channels, 1)
+    }
+
+    /// Per-semitone logits from feature frames `[batch, time, input_features]`.
+    pub fn forward(&self, features: Tensor<3>) -> HarmonicLogits {
+        let [batch, time, _] = features.dims();
+        let bank = features.narrow(2, self.pitch_offset, self.pitch_bins);
+        let x = self.stack_norm.forward(self.harmonic_stack(bank));
+        let mut x = relu(self.semitone_norm.forward(self.semitone_conv.forward(x)));
+        for block in &self.blocks {
+            x = x.clone() + relu(block.norm.forward(block.conv.forward(x)));
+        }
+        // [batch, channels, time, 88] → the heads' [batch, time, …, 88] layouts.
+        let pianoroll = self.pianoroll_head.forward(x.clone()).swap_dims(1, 2);
+        let pitch = self
+            .pitch_head
+            .forward(x.clone())
+            .reshape([batch, time, PITCH_COUNT]);
+        let classes = pianoroll.dims()[2];
+        let instrument = self
+            .instrument_head
+            .forward(x)
+            .max_dim(3)
+            .reshape([batch, classes, time])
+            .swap_dims(1, 2);
+        HarmonicLogits {
+            pianoroll,
+            pitch,
+            instrument,
+        }
+    }
+}
