@@ -102,9 +102,10 @@ impl FeatureConfig {
 /// Log floor of every band: the value that silence maps to.
 const LOG_FLOOR: f32 = 1e-5;
 
-/// The feature value of a silent band (`ln` of the log floor), for code that pads feature
-/// frames with silence.
-pub const SILENT_LOG_LEVEL: f32 = -11.512_925;
+/// The feature value of a silent band, for code that pads feature frames with silence.
+pub fn silent_log_level() -> f32 {
+    LOG_FLOOR.ln()
+}
 
 /// One windowed STFT magnitude: owns its FFT plan, window and scratch buffers.
 struct MagnitudeSpectrum {
@@ -218,7 +219,7 @@ impl FrameAnalyzer {
 
     /// The feature frame of digital silence.
     pub fn silent_frame(&self) -> Vec<f32> {
-        vec![SILENT_LOG_LEVEL; self.frame_len()]
+        vec![silent_log_level(); self.frame_len()]
     }
 
     /// Offset of the pitch bins within a feature frame.

@@ -15,7 +15,7 @@ use burn::prelude::*;
 use burn::tensor::activation::relu;
 
 use crate::classes::PITCH_COUNT;
-use crate::features::SILENT_LOG_LEVEL;
+use crate::features::{FeatureConfig, silent_log_level};
 
 /// Partials stacked at each candidate fundamental; the sub-octave tells a fundamental from
 /// its own second harmonic.
@@ -73,6 +73,16 @@ pub struct HarmonicBranch {
 }
 
 impl HarmonicConfig {
+    /// A branch of `channels` channels reading the pitch bank of frames made by `features`.
+    pub fn for_features(features: &FeatureConfig, channels: usize) -> Self {
+        Self::new(
+            features.mel_bands,
+            features.pitch_bins(),
+            features.pitch_bins_per_semitone,
+        )
+        .with_channels(channels)
+    }
+
     /// Builds a freshly initialised branch for `classes` classes on `device`.
     pub fn init(&self, classes: usize, device: &Device) -> HarmonicBranch {
         let c = self.channels;
@@ -122,7 +132,7 @@ impl HarmonicBranch {
             .saturating_sub(bins as isize)
             .max(0) as usize;
         let device = bank.device();
-        let silence = |n: usize| Tensor::full([batch, time, n], SILENT_LOG_LEVEL, &device);
+        let silence = |n: usize| Tensor::full([batch, time, n], silent_log_level(), &device);
         let padded = Tensor::cat(vec![silence(below), bank, silence(above)], 2);
         let channels = HARMONICS
             .iter()

@@ -145,15 +145,10 @@ fn a_network_with_the_harmonic_branch_saves_and_loads_back_with_identical_output
     let dir = tmp.path();
     let device = ComputeDevice::cpu().device;
     let mut sidecar = built_in_model(&device).sidecar;
-    let features = &sidecar.features;
-    sidecar.model = sidecar.model.clone().with_harmonic(Some(
-        HarmonicConfig::new(
-            features.mel_bands,
-            features.pitch_bins(),
-            features.pitch_bins_per_semitone,
-        )
-        .with_channels(8),
-    ));
+    sidecar.model = sidecar
+        .model
+        .clone()
+        .with_harmonic(Some(HarmonicConfig::for_features(&sidecar.features, 8)));
     let net = sidecar.model.init(&device);
     sidecar.parameter_count = net.num_params();
     save_model(&net, &sidecar, &dir.join("harmonic.bpk")).unwrap();

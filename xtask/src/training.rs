@@ -449,14 +449,8 @@ pub fn optimisation_step(
 /// The network shape a training config asks for.
 fn model_config(config: &TrainingConfig, classes: &ClassList) -> ModelConfig {
     let features = &config.features;
-    let harmonic = (config.harmonic_channels > 0).then(|| {
-        HarmonicConfig::new(
-            features.mel_bands,
-            features.pitch_bins(),
-            features.pitch_bins_per_semitone,
-        )
-        .with_channels(config.harmonic_channels)
-    });
+    let harmonic = (config.harmonic_channels > 0)
+        .then(|| HarmonicConfig::for_features(features, config.harmonic_channels));
     ModelConfig::new(features.frame_len(), classes.len())
         .with_hidden(config.hidden)
         .with_harmonic(harmonic)
