@@ -31,6 +31,28 @@ pub struct WindowPrediction {
     pub clip: Vec<f32>,
 }
 
+impl WindowPrediction {
+    /// Caps every pianoroll cell at its class's activity and its pitch's activity (the Fréchet
+    /// bound: P(class and pitch) ≤ min(P(class), P(pitch))). The pianoroll head, trained with
+    /// heavily weighted positives, also lights up a played pitch in timbre neighbours of the
+    /// instrument playing it; the instrument head rules those out, and the bound keeps
+    /// their notes from flickering in and out near the note threshold.
+    pub fn bound_pianoroll_by_marginals(&mut self) {
+        let classes = self.instrument.len() / WINDOW_FRAMES;
+        for t in 0..WINDOW_FRAMES {
+            let instrument = &self.instrument[t * classes..(t + 1) * classes];
+            let pitch = &self.pitch[t * PITCH_COUNT..(t + 1) * PITCH_COUNT];
+            let frame =
+                &mut self.pianoroll[t * classes * PITCH_COUNT..(t + 1) * classes * PITCH_COUNT];
+            for (row, &class_p) in frame.chunks_exact_mut(PITCH_COUNT).zip(instrument) {
+                for (cell, &pitch_p) in row.iter_mut().zip(pitch) {
+                    *cell = cell.min(class_p).min(pitch_p);
+                }
+            }
+        }
+    }
+}
+
 /// Start frames of the windows that cover `total_frames` with the given hop: every `hop`
 /// frames, plus one window aligned to the end so the tail is covered without padding.
 pub fn window_starts(total_frames: usize, hop_frames: usize) -> Vec<usize> {
@@ -89,22 +111,29 @@ impl FramePredictions {
     /// Seconds each class is active (at or above `threshold`) over the whole signal: what a
     /// file summary names, by the same rule as the live view's "heard" list.
     pub fn heard_seconds(&self, threshold: f32) -> Vec<f32> {
-        let mut heard = vec![0.0; self.classes.len()];
-        add_heard_seconds(&mut heard, &self.instrument, threshold);
-        heard
+        let mut heard = vec![0; self.classes.len()];
+        add_heard_frames(&mut heard, &self.instrument, threshold);
+        heard.into_iter().map(frames_to_seconds).collect()
     }
 }
 
-/// Adds to `heard[c]` the seconds in which class `c` of the frame-major `[T][C]` instrument
+/// Adds to `heard[c]` the frames in which class `c` of the frame-major `[T][C]` instrument
 /// activity `rows` is at or above `threshold`; a live stream calls it once per batch of frames.
-pub fn add_heard_seconds(heard: &mut [f32], rows: &[f32], threshold: f32) {
+/// Whole frames are counted, not 10 ms steps summed in f32, so 50 frames are exactly the 0.5 s
+/// a "heard" rule compares with.
+pub fn add_heard_frames(heard: &mut [u32], rows: &[f32], threshold: f32) {
     for row in rows.chunks_exact(heard.len().max(1)) {
-        for (seconds, &p) in heard.iter_mut().zip(row) {
+        for (frames, &p) in heard.iter_mut().zip(row) {
             if p >= threshold {
-                *seconds += 1.0 / FRAMES_PER_SECOND as f32;
+                *frames += 1;
             }
         }
     }
+}
+
+/// Seconds that `frames` feature frames span.
+pub fn frames_to_seconds(frames: u32) -> f32 {
+    frames as f32 / FRAMES_PER_SECOND as f32
 }
 
 /// Accumulates overlapping window predictions into a weighted average per frame. Frames
@@ -240,6 +269,37 @@ mod tests {
             pianoroll: vec![value; WINDOW_FRAMES * classes * PITCH_COUNT],
             clip: vec![value; classes],
         }
+    }
+
+    #[test]
+    fn a_pianoroll_cell_never_exceeds_its_class_or_its_pitch() {
+        let classes = ClassList::default_gm().len();
+        let mut window = constant_window(classes, 0.9);
+        window.instrument[3 * classes + 1] = 0.2;
+        window.pitch[3 * PITCH_COUNT + 40] = 0.6;
+        window.bound_pianoroll_by_marginals();
+        let cell =
+            |t: usize, c: usize, p: usize| window.pianoroll[(t * classes + c) * PITCH_COUNT + p];
+        assert_eq!(cell(3, 1, 40), 0.2);
+        assert_eq!(cell(3, 1, 41), 0.2);
+        assert_eq!(cell(3, 0, 40), 0.6);
+        assert_eq!(cell(3, 0, 41), 0.9);
+        assert_eq!(cell(4, 1, 40), 0.9);
+    }
+
+    #[test]
+    fn fifty_active_frames_are_exactly_half_a_second_heard() {
+        let classes = ClassList::default_gm();
+        let mut timeline = FrameTimeline::new(classes.clone());
+        timeline.add_window(0, &constant_window(classes.len(), 0.0));
+        let mut p = timeline.into_predictions(WINDOW_FRAMES);
+        let c = classes.len();
+        for t in 10..60 {
+            p.instrument[t * c] = 0.5;
+        }
+        let heard = p.heard_seconds(0.5);
+        assert_eq!(heard[0], 0.5);
+        assert!(heard[1..].iter().all(|&s| s == 0.0));
     }
 
     #[test]

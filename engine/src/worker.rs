@@ -22,7 +22,7 @@ use crate::live::{LiveAnalyzer, LiveOutput};
 use crate::live_midi::{MidiChannels, MidiKind, MidiMessage};
 use crate::model_file::built_in_model;
 use crate::notes::{Note, NoteEvent, NoteTrackerConfig};
-use crate::timeline::{FramePredictions, add_heard_seconds};
+use crate::timeline::{FramePredictions, add_heard_frames, frames_to_seconds};
 
 /// Seconds of audio the queue holds; the worker drops the oldest beyond half of it.
 const QUEUE_SECONDS: f64 = 4.0;
@@ -250,9 +250,9 @@ pub enum WorkerState {
 pub struct LiveSnapshot {
     /// The model's classes.
     pub classes: ClassList,
-    /// Seconds each class has been heard (activity at or above the threshold) since the
-    /// stream started.
-    pub heard_seconds: Vec<f32>,
+    /// Frames in which each class has been heard (activity at or above the threshold) since
+    /// the stream started.
+    pub heard_frames: Vec<u32>,
     /// Stream frame index of the first history row.
     pub first_frame: usize,
     /// Instrument activity history, `[rows][classes]`, 100 rows per second.
@@ -290,9 +290,9 @@ impl LiveSnapshot {
     pub fn heard(&self, min_seconds: f32) -> Vec<(&str, f32)> {
         self.classes
             .iter()
-            .zip(&self.heard_seconds)
-            .filter(|&(_, &seconds)| seconds >= min_seconds)
-            .map(|(class, &seconds)| (class.name.as_str(), seconds))
+            .zip(&self.heard_frames)
+            .map(|(class, &frames)| (class.name.as_str(), frames_to_seconds(frames)))
+            .filter(|&(_, seconds)| seconds >= min_seconds)
             .collect()
     }
 
@@ -348,7 +348,7 @@ impl LiveSnapshot {
     }
 
     fn append(&mut self, output: &LiveOutput, threshold: f32) {
-        add_heard_seconds(&mut self.heard_seconds, &output.instrument, threshold);
+        add_heard_frames(&mut self.heard_frames, &output.instrument, threshold);
         let c = self.classes.len();
         if self.rows() == 0 || output.first_frame != self.first_frame + self.rows() {
             self.instrument.clear();
@@ -527,7 +527,7 @@ impl WorkerJob {
         let compute = self.device_for(choice, snapshot);
         let model = built_in_model(&compute.device);
         snapshot.classes = model.sidecar.classes.clone();
-        snapshot.heard_seconds = vec![0.0; snapshot.classes.len()];
+        snapshot.heard_frames = vec![0; snapshot.classes.len()];
         snapshot.model = model.sidecar.name.clone();
         let mut midi = MidiChannels::new(&model.sidecar.classes);
         let analyzer = Analyzer::new(model, compute, self.controls.hop_frames());

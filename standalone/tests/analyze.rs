@@ -89,7 +89,7 @@ fn analyze_writes_json_midi_and_png_for_a_rendered_ensemble() {
         .flatten();
     assert!(all.copied().all(|v| (0.0..=1.0).contains(&v)));
     assert_eq!(prediction.clip_scores.len(), prediction.classes.len());
-    let heard_in_json = heard_in_prediction(&prediction);
+    let heard_in_json = heard_in_prediction(&prediction, timbrescope::HEARD_MIN_SECONDS);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         !heard_in_json.is_empty(),

@@ -1,5 +1,5 @@
 //! `timbrescope play FILE` (under Xvfb, dummy audio backend) hears the same instruments as
-//! `timbrescope analyze FILE`.
+//! `timbrescope analyze FILE`, up to classes at the edge of the 0.5 s rule.
 
 mod common;
 
@@ -14,6 +14,9 @@ use timbrescope_tests::write_wav;
 
 const RATE: u32 = 44_100;
 const DISPLAY: &str = ":86";
+/// Seconds by which a class may sit either side of the 0.5 s "heard" rule offline and still be
+/// named differently live: the live stream's windows fall elsewhere in the file.
+const BORDERLINE_SECONDS: f32 = 0.25;
 
 #[test]
 fn play_and_analyze_hear_the_same_instruments() {
@@ -35,7 +38,14 @@ fn play_and_analyze_hear_the_same_instruments() {
     assert!(status.success());
     let prediction: PredictionFile =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
-    let analyzed = heard_in_prediction(&prediction);
+    let clearly_heard = heard_in_prediction(
+        &prediction,
+        timbrescope::HEARD_MIN_SECONDS + BORDERLINE_SECONDS,
+    );
+    let possibly_heard = heard_in_prediction(
+        &prediction,
+        timbrescope::HEARD_MIN_SECONDS - BORDERLINE_SECONDS,
+    );
 
     let _x = start_xvfb(DISPLAY);
     let mut play = Killed(
@@ -65,8 +75,12 @@ fn play_and_analyze_hear_the_same_instruments() {
         .find_map(|line| line.split_once("heard: "))
         .map(|(_, list)| list.split(", ").map(str::to_string).collect())
         .unwrap_or_default();
-    assert!(!analyzed.is_empty());
-    assert_eq!(played, analyzed, "play printed: {lines:?}");
+    assert!(!clearly_heard.is_empty());
+    assert!(
+        clearly_heard.is_subset(&played) && played.is_subset(&possibly_heard),
+        "play printed {lines:?}; analyze hears {clearly_heard:?} clearly and {possibly_heard:?} \
+         within {BORDERLINE_SECONDS} s of the rule"
+    );
 }
 
 /// Runs the app with `args` and no display; its exit code and stderr.

@@ -146,9 +146,9 @@ pub fn start_xvfb(display: &str) -> Killed {
     server
 }
 
-/// The classes a prediction file shows as heard, by the live views' rule (activity at or above
-/// 0.5 for at least `HEARD_MIN_SECONDS`): what `analyze` and `play` must both name.
-pub fn heard_in_prediction(prediction: &PredictionFile) -> BTreeSet<String> {
+/// The classes a prediction file shows as heard for at least `min_seconds` (activity at or
+/// above 0.5): with `HEARD_MIN_SECONDS`, the live views' rule that `analyze` and `play` share.
+pub fn heard_in_prediction(prediction: &PredictionFile, min_seconds: f32) -> BTreeSet<String> {
     prediction
         .classes
         .iter()
@@ -159,7 +159,7 @@ pub fn heard_in_prediction(prediction: &PredictionFile) -> BTreeSet<String> {
                 .iter()
                 .filter(|row| row[c] >= 0.5)
                 .count();
-            frames as f32 / 100.0 >= timbrescope::HEARD_MIN_SECONDS
+            frames as f32 / 100.0 >= min_seconds
         })
         .map(|(_, name)| name.clone())
         .collect()
