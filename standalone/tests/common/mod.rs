@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use timbrescope_engine::prediction::PredictionFile;
+use timbrescope_engine::timeline::frames_to_seconds;
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::{notes, render};
 
@@ -159,7 +160,7 @@ pub fn heard_in_prediction(prediction: &PredictionFile, min_seconds: f32) -> BTr
                 .iter()
                 .filter(|row| row[c] >= 0.5)
                 .count();
-            frames as f32 / 100.0 >= min_seconds
+            frames_to_seconds(frames as u32) >= min_seconds
         })
         .map(|(_, name)| name.clone())
         .collect()
