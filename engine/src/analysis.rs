@@ -88,12 +88,14 @@ impl Analyzer {
             .map(|w| {
                 let slice =
                     |v: &[f32], per_window: usize| v[w * per_window..(w + 1) * per_window].to_vec();
-                WindowPrediction {
+                let mut window = WindowPrediction {
                     instrument: slice(&instrument, WINDOW_FRAMES * c),
                     pitch: slice(&pitch, WINDOW_FRAMES * PITCH_COUNT),
                     pianoroll: slice(&pianoroll, WINDOW_FRAMES * c * PITCH_COUNT),
                     clip: slice(&clip, c),
-                }
+                };
+                window.bound_pianoroll_by_marginals();
+                window
             })
             .collect()
     }

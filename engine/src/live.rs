@@ -154,6 +154,12 @@ impl LiveAnalyzer {
         self.analyzer.predict_windows(&window);
     }
 
+    /// Stream seconds before which no later push reports a note event (see
+    /// [`NoteTracker::settled_seconds`]).
+    pub fn settled_seconds(&self) -> f64 {
+        self.tracker.settled_seconds()
+    }
+
     /// Feeds mono samples at the input rate; `out` receives what became ready.
     pub fn push(&mut self, samples: &[f32], out: &mut LiveOutput) {
         out.clear();

@@ -108,6 +108,13 @@ impl NoteTracker {
         }
     }
 
+    /// Seconds before which no event reported from now on falls: a note not yet announced
+    /// started fewer than `min_frames` frames ago, and a note ends at the next frame or later.
+    /// Whoever needs events in time order (MIDI out) releases what lies before this.
+    pub fn settled_seconds(&self) -> f64 {
+        seconds((self.frame + 1).saturating_sub(self.config.min_frames.max(1)))
+    }
+
     /// Consumes one frame of pianoroll probabilities, `[C][88]`, reporting notes that became
     /// real or ended at this frame.
     pub fn push_frame(&mut self, pianoroll: &[f32], out: &mut Vec<NoteEvent>) {
@@ -243,5 +250,38 @@ mod tests {
         );
         assert_eq!(events.len(), 2, "{events:?}");
         assert!(matches!(&events[1], NoteEvent::Ended(n) if (n.offset - 0.2).abs() < 1e-9));
+    }
+
+    #[test]
+    fn no_event_falls_before_the_settled_time_given_earlier() {
+        let classes = ClassList::default_gm();
+        let violin = classes.index_of("violin").unwrap();
+        // The second note starts three frames before the first ends, so it is announced
+        // after that end although it started earlier: events come out of time order.
+        let pr = roll(
+            &classes,
+            60,
+            &[(violin, 69, 0..20, 0.9), (violin, 71, 17..40, 0.9)],
+        );
+        let mut tracker = NoteTracker::new(&classes, NoteTrackerConfig::default());
+        let mut times = Vec::new();
+        for frame in pr.chunks_exact(classes.len() * PITCH_COUNT) {
+            let settled = tracker.settled_seconds();
+            let mut events = Vec::new();
+            tracker.push_frame(frame, &mut events);
+            for event in events {
+                let time = match event {
+                    NoteEvent::Started { onset, .. } => onset,
+                    NoteEvent::Ended(note) => note.offset,
+                };
+                assert!(
+                    time >= settled,
+                    "{time} s reported after {settled} s was settled"
+                );
+                times.push(time);
+            }
+        }
+        assert_eq!(times.len(), 4, "{times:?}");
+        assert!(times.windows(2).any(|w| w[1] < w[0]), "{times:?}");
     }
 }

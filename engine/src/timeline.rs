@@ -31,6 +31,28 @@ pub struct WindowPrediction {
     pub clip: Vec<f32>,
 }
 
+impl WindowPrediction {
+    /// Caps every pianoroll cell at its class's activity and its pitch's activity (the Fréchet
+    /// bound: P(class and pitch) ≤ min(P(class), P(pitch))). The pianoroll head, trained with
+    /// heavily weighted positives, also lights up a played pitch in timbre neighbours of the
+    /// instrument playing it; the instrument head rules those out, and the bound keeps
+    /// their notes from flickering in and out near the note threshold.
+    pub fn bound_pianoroll_by_marginals(&mut self) {
+        let classes = self.instrument.len() / WINDOW_FRAMES;
+        for t in 0..WINDOW_FRAMES {
+            let instrument = &self.instrument[t * classes..(t + 1) * classes];
+            let pitch = &self.pitch[t * PITCH_COUNT..(t + 1) * PITCH_COUNT];
+            let frame =
+                &mut self.pianoroll[t * classes * PITCH_COUNT..(t + 1) * classes * PITCH_COUNT];
+            for (row, &class_p) in frame.chunks_exact_mut(PITCH_COUNT).zip(instrument) {
+                for (cell, &pitch_p) in row.iter_mut().zip(pitch) {
+                    *cell = cell.min(class_p).min(pitch_p);
+                }
+            }
+        }
+    }
+}
+
 /// Start frames of the windows that cover `total_frames` with the given hop: every `hop`
 /// frames, plus one window aligned to the end so the tail is covered without padding.
 pub fn window_starts(total_frames: usize, hop_frames: usize) -> Vec<usize> {
@@ -247,6 +269,22 @@ mod tests {
             pianoroll: vec![value; WINDOW_FRAMES * classes * PITCH_COUNT],
             clip: vec![value; classes],
         }
+    }
+
+    #[test]
+    fn a_pianoroll_cell_never_exceeds_its_class_or_its_pitch() {
+        let classes = ClassList::default_gm().len();
+        let mut window = constant_window(classes, 0.9);
+        window.instrument[3 * classes + 1] = 0.2;
+        window.pitch[3 * PITCH_COUNT + 40] = 0.6;
+        window.bound_pianoroll_by_marginals();
+        let cell =
+            |t: usize, c: usize, p: usize| window.pianoroll[(t * classes + c) * PITCH_COUNT + p];
+        assert_eq!(cell(3, 1, 40), 0.2);
+        assert_eq!(cell(3, 1, 41), 0.2);
+        assert_eq!(cell(3, 0, 40), 0.6);
+        assert_eq!(cell(3, 0, 41), 0.9);
+        assert_eq!(cell(4, 1, 40), 0.9);
     }
 
     #[test]

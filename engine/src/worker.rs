@@ -45,7 +45,6 @@ pub struct WorkerControls {
     threshold: AtomicU32,
     backend: AtomicU8,
     midi_out: AtomicBool,
-    restart: AtomicBool,
 }
 
 impl Default for WorkerControls {
@@ -55,7 +54,6 @@ impl Default for WorkerControls {
             threshold: AtomicU32::new(0.5f32.to_bits()),
             backend: AtomicU8::new(0),
             midi_out: AtomicBool::new(false),
-            restart: AtomicBool::new(false),
         }
     }
 }
@@ -102,11 +100,6 @@ impl WorkerControls {
         self.midi_out.store(on, Ordering::Relaxed);
     }
 
-    /// Starts the stream over (transport restart); wait-free, so the audio thread may call it.
-    pub fn request_restart(&self) {
-        self.restart.store(true, Ordering::Relaxed);
-    }
-
     fn hop_frames(&self) -> usize {
         (self.hop_ms.load(Ordering::Relaxed) as usize * FRAMES_PER_SECOND / 1000).max(1)
     }
@@ -121,15 +114,23 @@ impl WorkerControls {
     }
 }
 
-/// Counters the audio side and the worker share.
+/// Counters the audio side and the worker share. Sample counts run on across restarts, so
+/// MIDI positions and the audio side's clock never disagree about where a restart was.
 #[derive(Debug, Default)]
 struct StreamCounters {
-    /// Samples the audio side has seen since the stream started.
+    /// Samples the audio side has seen.
     received: AtomicU64,
     /// Samples lost because the worker fell behind.
     dropped: AtomicU64,
     /// Samples MIDI out runs behind the audio it describes.
     midi_delay: AtomicU64,
+    /// Set by a restart, cleared by the worker when it starts the stream over.
+    restart: AtomicBool,
+    /// Samples that had entered the queue at the last restart: the worker discards up to
+    /// there, and no further, however late it notices.
+    restart_entered: AtomicU64,
+    /// `received` at the last restart: where the new stream starts.
+    restart_received: AtomicU64,
 }
 
 /// The audio thread's end: wait-free, allocation-free.
@@ -138,6 +139,7 @@ pub struct AudioFeed {
     midi: HeapCons<MidiMessage>,
     counters: Arc<StreamCounters>,
     received: u64,
+    entered: u64,
     midi_delay: u64,
     midi_delay_step: u64,
 }
@@ -168,6 +170,7 @@ impl AudioFeed {
 
     fn push_mono(&mut self, mono: impl Iterator<Item = f32>, len: usize) {
         let pushed = self.audio.push_iter(mono);
+        self.entered += pushed as u64;
         if pushed < len {
             self.counters
                 .dropped
@@ -179,10 +182,17 @@ impl AudioFeed {
             .store(self.received, Ordering::Relaxed);
     }
 
-    /// Starts counting samples from zero again (a transport restart).
+    /// Starts the analysis over from the next sample pushed (a transport restart); wait-free,
+    /// so the audio thread calls it. Audio queued before it is discarded, audio after it kept.
     pub fn restart(&mut self) {
-        self.received = 0;
-        self.counters.received.store(0, Ordering::Relaxed);
+        let counters = &self.counters;
+        counters
+            .restart_entered
+            .store(self.entered, Ordering::Relaxed);
+        counters
+            .restart_received
+            .store(self.received, Ordering::Relaxed);
+        counters.restart.store(true, Ordering::Release);
     }
 
     /// Sends the MIDI messages due in the block just pushed (`block_len` samples long):
@@ -191,7 +201,8 @@ impl AudioFeed {
     /// Notes are known only after the analysis delay, so every message goes out a constant
     /// delay after the audio it describes: timing between notes is kept to the sample, and a
     /// DAW can compensate the one delay (shown in the editor). The delay starts at
-    /// [`INITIAL_MIDI_DELAY_SECONDS`] and grows (never shrinks) when a message arrives later.
+    /// [`INITIAL_MIDI_DELAY_SECONDS`] and grows (never shrinks) when a note starts later; other
+    /// late messages (notes a restart ended) just go out at once.
     pub fn drain_midi(&mut self, block_len: usize, mut send: impl FnMut(&MidiMessage, u32)) {
         let block_start = self.received.saturating_sub(block_len as u64);
         let last = block_len.saturating_sub(1) as u64;
@@ -201,7 +212,7 @@ impl AudioFeed {
             if due >= self.received {
                 break;
             }
-            if due < block_start {
+            if due < block_start && matches!(message.kind, MidiKind::NoteOn { .. }) {
                 // Later than the delay allows: lengthen the delay to match.
                 self.midi_delay =
                     (block_start - message.sample).next_multiple_of(self.midi_delay_step);
@@ -427,6 +438,10 @@ impl Worker {
             midi: midi_in,
             counters: counters.clone(),
             stop: stop.clone(),
+            taken: 0,
+            origin: StreamOrigin::default(),
+            analysed: 0,
+            held: Vec::new(),
         };
         let thread = std::thread::Builder::new()
             .name("timbrescope-analysis".into())
@@ -441,6 +456,7 @@ impl Worker {
                 midi: midi_out,
                 counters,
                 received: 0,
+                entered: 0,
                 midi_delay: (f64::from(sample_rate) * INITIAL_MIDI_DELAY_SECONDS) as u64,
                 midi_delay_step: u64::from(sample_rate / 100).max(1),
             },
@@ -470,6 +486,22 @@ struct WorkerJob {
     midi: HeapProd<MidiMessage>,
     counters: Arc<StreamCounters>,
     stop: Arc<AtomicBool>,
+    /// Samples taken out of the queue (analysed or skipped).
+    taken: u64,
+    origin: StreamOrigin,
+    /// Samples fed to the analysis since `origin`.
+    analysed: u64,
+    /// MIDI messages waiting for their turn (see [`WorkerJob::send_midi`]).
+    held: Vec<MidiMessage>,
+}
+
+/// Where the analysed stream starts on the audio side's sample count.
+#[derive(Debug, Default, Clone, Copy)]
+struct StreamOrigin {
+    /// `received` when the stream (re)started.
+    sample: u64,
+    /// Samples dropped before then, which the analysis clock does not owe.
+    dropped: u64,
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> String {
@@ -549,11 +581,12 @@ impl WorkerJob {
         let mut messages = Vec::new();
         let mut last_audio = Instant::now();
         while !self.stop.load(Ordering::Relaxed) {
-            if self.controls.restart.swap(false, Ordering::Relaxed) {
-                self.audio.clear();
+            if self.counters.restart.swap(false, Ordering::Acquire) {
                 let mut ended = Vec::new();
                 live.restart(&mut ended).map_err(|e| e.to_string())?;
-                self.send_midi(&mut midi, &ended, &mut messages);
+                // Notes the restart ended stop where the old stream stopped.
+                self.send_midi(&mut midi, &ended, &mut messages, None);
+                self.start_stream_at_restart();
                 snapshot.instrument.clear();
                 snapshot.notes.clear();
             }
@@ -570,9 +603,11 @@ impl WorkerJob {
             let backlog = self.audio.occupied_len();
             if backlog > capacity / 2 {
                 let skipped = self.audio.skip(backlog - capacity / 4) as u64;
+                self.taken += skipped;
                 self.counters.dropped.fetch_add(skipped, Ordering::Relaxed);
             }
             let n = self.audio.pop_slice(&mut block);
+            self.taken += n as u64;
             if n == 0 {
                 std::thread::sleep(IDLE_WAIT);
                 let idle = last_audio.elapsed().as_secs_f32();
@@ -586,11 +621,16 @@ impl WorkerJob {
             }
             last_audio = Instant::now();
             snapshot.input_idle_s = 0.0;
-            self.push_guarded(&mut live, &block[..n], &mut output, snapshot)?;
+            self.analysed += n as u64;
+            let restarted = self.push_guarded(&mut live, &block[..n], &mut output, snapshot)?;
+            let settled = (!restarted).then(|| live.settled_seconds());
+            self.send_midi(&mut midi, &output.events, &mut messages, settled);
+            if restarted {
+                self.start_stream_after_analysed();
+            }
             if output.windows == 0 {
                 continue;
             }
-            self.send_midi(&mut midi, &output.events, &mut messages);
             snapshot.append(&output, self.controls.threshold());
             let per_window = output.inference.as_secs_f32() * 1000.0 / output.windows as f32;
             snapshot.inference_ms = if snapshot.inference_ms == 0.0 {
@@ -611,17 +651,18 @@ impl WorkerJob {
     }
 
     /// Runs one push; a panic on the GPU moves the analysis to the CPU and starts the stream
-    /// over, a panic on the CPU ends the worker.
+    /// over (the answer is then `true`; `output.events` ends the notes that were sounding), a
+    /// panic on the CPU ends the worker.
     fn push_guarded(
         &self,
         live: &mut LiveAnalyzer,
         samples: &[f32],
         output: &mut LiveOutput,
         snapshot: &mut LiveSnapshot,
-    ) -> Result<(), String> {
+    ) -> Result<bool, String> {
         let result = catch_unwind(AssertUnwindSafe(|| live.push(samples, output)));
         match result {
-            Ok(()) => Ok(()),
+            Ok(()) => Ok(false),
             Err(payload) if live.analyzer().compute().is_gpu => {
                 snapshot.backend_note = Some(format!(
                     "the GPU failed ({}); using the CPU",
@@ -631,7 +672,9 @@ impl WorkerJob {
                 snapshot.backend = live.analyzer().compute().description.clone();
                 output.events.clear();
                 output.windows = 0;
-                live.restart(&mut output.events).map_err(|e| e.to_string())
+                live.restart(&mut output.events)
+                    .map_err(|e| e.to_string())?;
+                Ok(true)
             }
             Err(payload) => Err(format!(
                 "the analysis stopped: {}",
@@ -640,30 +683,73 @@ impl WorkerJob {
         }
     }
 
+    /// Discards what was queued before the restart (and only that) and moves the analysis
+    /// clock's origin to the restart point.
+    fn start_stream_at_restart(&mut self) {
+        let entered = self.counters.restart_entered.load(Ordering::Relaxed);
+        let stale = entered.saturating_sub(self.taken) as usize;
+        self.taken += self.audio.skip(stale) as u64;
+        self.origin = StreamOrigin {
+            sample: self.counters.restart_received.load(Ordering::Relaxed),
+            dropped: self.counters.dropped.load(Ordering::Relaxed),
+        };
+        self.analysed = 0;
+    }
+
+    /// Moves the analysis clock's origin to the end of what it has analysed: the analysis
+    /// started over in the middle of the stream.
+    fn start_stream_after_analysed(&mut self) {
+        let dropped = self.counters.dropped.load(Ordering::Relaxed);
+        self.origin = StreamOrigin {
+            sample: self.origin.sample
+                + self.analysed
+                + dropped.saturating_sub(self.origin.dropped),
+            dropped,
+        };
+        self.analysed = 0;
+    }
+
     /// Position on the audio side's sample count of analysis time `seconds`: the analysis
     /// never sees dropped audio, so its clock runs behind by what was dropped.
     fn stream_position(&self, seconds: f64) -> u64 {
-        (seconds * f64::from(self.sample_rate)).round() as u64
-            + self.counters.dropped.load(Ordering::Relaxed)
+        let dropped = self
+            .counters
+            .dropped
+            .load(Ordering::Relaxed)
+            .saturating_sub(self.origin.dropped);
+        self.origin.sample + (seconds * f64::from(self.sample_rate)).round() as u64 + dropped
     }
 
-    /// Queues the MIDI for `events`. Note-offs always go out, so switching MIDI out off
-    /// never leaves a note hanging.
+    /// Queues the MIDI for `events` in stream order. A note is announced a few frames after it
+    /// starts, so its start can come after the end of a note that started earlier; messages
+    /// wait in `held` until no later event can fall before them (`settled`, analysis seconds;
+    /// `None` sends everything). Note-offs always go out, so switching MIDI out off never
+    /// leaves a note hanging.
     fn send_midi(
         &mut self,
         midi: &mut MidiChannels,
         events: &[NoteEvent],
         messages: &mut Vec<MidiMessage>,
+        settled: Option<f64>,
     ) {
         let enabled = self.controls.midi_out.load(Ordering::Relaxed);
         messages.clear();
         for event in events {
             midi.messages(event, |seconds| self.stream_position(seconds), messages);
         }
-        for message in messages.iter() {
-            if enabled || matches!(message.kind, MidiKind::NoteOff { .. }) {
-                let _ = self.midi.try_push(*message);
-            }
+        self.held.extend(
+            messages
+                .iter()
+                .filter(|m| enabled || matches!(m.kind, MidiKind::NoteOff { .. })),
+        );
+        // Stable: a programme change stays before the note it announces.
+        self.held.sort_by_key(|m| m.sample);
+        let ready = settled.map_or(self.held.len(), |seconds| {
+            let bound = self.stream_position(seconds);
+            self.held.partition_point(|m| m.sample < bound)
+        });
+        for message in self.held.drain(..ready) {
+            let _ = self.midi.try_push(message);
         }
     }
 }

@@ -189,7 +189,6 @@ impl Plugin for Timbrescope {
         if let Some(feed) = self.feed.as_mut() {
             feed.restart();
         }
-        self.view.controls.request_restart();
     }
 
     fn process(
