@@ -203,13 +203,13 @@ fn the_harmonic_stack_reads_each_partial_of_a_rendered_note_at_its_fundamental()
     );
     let bank_len = config.pitch_bins();
     let stack = branch.harmonic_stack(input.narrow(2, config.mel_bands, bank_len));
-    let [_, harmonics, time, width] = stack.dims();
+    let [_, time, width, harmonics] = stack.dims();
     assert_eq!(
         (harmonics, time, width),
         (HARMONICS.len(), frames.len(), 88 * per_semitone)
     );
     let stack: Vec<f32> = stack.into_data().try_to_vec().unwrap();
-    let at = |h: usize, t: usize, f: usize| stack[(h * time + t) * width + f];
+    let at = |h: usize, t: usize, f: usize| stack[(t * width + f) * harmonics + h];
 
     let a3 = config.pitch_bin_of(57);
     let t = 30;
