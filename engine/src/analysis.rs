@@ -79,25 +79,31 @@ impl Analyzer {
         );
         let out = self.model.net.forward(input);
         let to_vec = |data: TensorData| data.try_to_vec::<f32>().expect("model outputs are f32");
-        let instrument = to_vec(out.instrument.into_data());
-        let pitch = to_vec(out.pitch.into_data());
-        let pianoroll = to_vec(out.pianoroll.into_data());
-        let clip = to_vec(out.clip.into_data());
+        let mut instrument = to_vec(out.instrument.into_data());
+        let mut pitch = to_vec(out.pitch.into_data());
+        let mut pianoroll = to_vec(out.pianoroll.into_data());
+        let mut clip = to_vec(out.clip.into_data());
         let c = self.model.sidecar.classes.len();
-        (0..count)
+        // Split from the back, so every value moves at most once (a single window not at all).
+        let take = |v: &mut Vec<f32>, w: usize, per_window: usize| match w {
+            0 => std::mem::take(v),
+            _ => v.split_off(w * per_window),
+        };
+        let mut windows: Vec<WindowPrediction> = (0..count)
+            .rev()
             .map(|w| {
-                let slice =
-                    |v: &[f32], per_window: usize| v[w * per_window..(w + 1) * per_window].to_vec();
                 let mut window = WindowPrediction {
-                    instrument: slice(&instrument, WINDOW_FRAMES * c),
-                    pitch: slice(&pitch, WINDOW_FRAMES * PITCH_COUNT),
-                    pianoroll: slice(&pianoroll, WINDOW_FRAMES * c * PITCH_COUNT),
-                    clip: slice(&clip, c),
+                    instrument: take(&mut instrument, w, WINDOW_FRAMES * c),
+                    pitch: take(&mut pitch, w, WINDOW_FRAMES * PITCH_COUNT),
+                    pianoroll: take(&mut pianoroll, w, WINDOW_FRAMES * c * PITCH_COUNT),
+                    clip: take(&mut clip, w, c),
                 };
                 window.bound_pianoroll_by_marginals();
                 window
             })
-            .collect()
+            .collect();
+        windows.reverse();
+        windows
     }
 
     /// Analyses a decoded signal. `progress(done, total)` is called after each batch of windows.

@@ -16,6 +16,7 @@ use burn::tensor::activation::relu;
 
 use crate::classes::PITCH_COUNT;
 use crate::features::{FeatureConfig, silent_log_level};
+use crate::time_conv::TimeKernel;
 
 /// Partials stacked at each candidate fundamental; the sub-octave tells a fundamental from
 /// its own second harmonic.
@@ -114,106 +115,83 @@ impl HarmonicConfig {
     }
 }
 
-/// `conv` (a `[out, in, taps, kw]` kernel over time, dilated by `dilation` and padded to keep
-/// the length) applied to
-/// time-major, channels-last `x`, `[time, batch, semitones, kw × in]` (a semitone's `kw` bins
-/// side by side), giving `[time, batch, semitones, out]`. Each tap is one matrix product over
-/// a contiguous slice of the time-padded input, several times cheaper on the CPU than burn's
-/// direct convolution over the same data.
-fn conv_over_time(conv: &Conv2d, x: Tensor<4>, dilation: usize) -> Tensor<4> {
-    let [time, batch, semitones, inputs] = x.dims();
-    let [out, _, taps, _] = conv.weight.dims();
-    let rows = time * batch * semitones;
-    let weight = conv
-        .weight
-        .val()
-        .permute([2, 3, 1, 0])
-        .reshape([taps, inputs, out]);
-    let pad = dilation * (taps / 2);
-    let zeros = Tensor::zeros([pad, batch, semitones, inputs], &x.device());
-    let padded = Tensor::cat(vec![zeros.clone(), x, zeros], 0);
-    let mut y = (0..taps)
-        .map(|k| {
-            padded
-                .clone()
-                .narrow(0, k * dilation, time)
-                .reshape([rows, inputs])
-                .matmul(weight.clone().narrow(0, k, 1).reshape([inputs, out]))
-        })
-        .reduce(|a, b| a + b)
-        .expect("a kernel has taps");
-    if let Some(bias) = &conv.bias {
-        y = y + bias.val().unsqueeze_dim(0);
-    }
-    y.reshape([time, batch, semitones, out])
-}
-
-/// A pointwise `conv` (`[out, in, 1, 1]`) over the last axis of channels-last `x`.
-fn pointwise(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
-    conv_over_time(conv, x, 0)
-}
-
-/// `norm` over the last axis of a channels-last tensor.
-fn norm_last(norm: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
-    let dims = x.dims();
-    norm.forward(x.reshape([dims[0] * dims[1] * dims[2], dims[3]]))
-        .reshape(dims)
-}
-
 impl HarmonicBranch {
     /// Offset in bins of harmonic `h` above a fundamental.
     fn offset(&self, h: f64) -> isize {
         (12.0 * self.bins_per_semitone as f64 * h.log2()).round() as isize
     }
 
-    /// Pitch bank `[batch, time, bins]` (or time-major, `[time, batch, bins]`) → the same two
-    /// axes, then `[88 × bins_per_semitone, harmonics]`: channel `i` at bin `f` holds the bank at `f` shifted by harmonic `i`'s offset, with
-    /// silence beyond the bank's edges. Public so that tests can check on real notes that each
-    /// partial lands on its fundamental.
-    pub fn harmonic_stack(&self, bank: Tensor<3>) -> Tensor<4> {
-        let [batch, time, bins] = bank.dims();
+    /// Pitch bank `[a, b, bins]` → `[a, b, harmonics, 88 × bins_per_semitone]`: row `i` holds
+    /// the bank shifted by harmonic `i`'s offset, with silence beyond the bank's edges.
+    fn shifted_rows(&self, bank: Tensor<3>) -> Tensor<4> {
+        let [a, b, bins] = bank.dims();
         let width = PITCH_COUNT * self.bins_per_semitone;
         let below = (-self.offset(HARMONICS[0])).max(0) as usize;
         let above = (width as isize + self.offset(HARMONICS[HARMONICS.len() - 1]))
             .saturating_sub(bins as isize)
             .max(0) as usize;
         let device = bank.device();
-        let silence = |n: usize| Tensor::full([batch, time, n], silent_log_level(), &device);
+        let silence = |n: usize| Tensor::full([a, b, n], silent_log_level(), &device);
         let padded = Tensor::cat(vec![silence(below), bank, silence(above)], 2);
-        let channels = HARMONICS
+        let rows = HARMONICS
             .iter()
             .map(|&h| {
                 let start = (below as isize + self.offset(h)) as usize;
-                padded.clone().narrow(2, start, width).unsqueeze_dim::<4>(3)
+                padded.clone().narrow(2, start, width).unsqueeze_dim::<4>(2)
             })
             .collect();
-        Tensor::cat(channels, 3)
+        Tensor::cat(rows, 2)
     }
 
-    /// Per-semitone logits from feature frames `[batch, time, input_features]`. Everything runs
-    /// time-major and channels-last, `[time, batch, 88, channels]`, with the convolutions as
-    /// matrix products over their stored kernels (see [`conv_over_time`]).
+    /// Pitch bank `[batch, time, bins]` → `[batch, time, 88 × bins_per_semitone, harmonics]`:
+    /// channel `i` at bin `f` holds the bank at `f` shifted by harmonic `i`'s offset. Public so
+    /// that tests can check on real notes that each partial lands on its fundamental.
+    pub fn harmonic_stack(&self, bank: Tensor<3>) -> Tensor<4> {
+        self.shifted_rows(bank).swap_dims(2, 3)
+    }
+
+    /// Per-semitone logits from feature frames `[batch, time, input_features]`. The branch runs
+    /// time-major with one row per semitone, `[time, batch × 88, channels]`, its convolutions
+    /// as matrix products (see [`crate::time_conv`]).
     pub fn forward(&self, features: Tensor<3>) -> HarmonicLogits {
         let [batch, time, _] = features.dims();
         let bank = features
             .narrow(2, self.pitch_offset, self.pitch_bins)
             .swap_dims(0, 1);
-        let stack = norm_last(&self.stack_norm, self.harmonic_stack(bank));
-        let per_semitone = self.bins_per_semitone * HARMONICS.len();
-        let stack = stack.reshape([time, batch, PITCH_COUNT, per_semitone]);
-        let x = conv_over_time(&self.semitone_conv, stack, 1);
-        let mut x = relu(norm_last(&self.semitone_norm, x));
+        let rows = self.shifted_rows(bank);
+        let dims = rows.dims();
+        let rows = self
+            .stack_norm
+            .forward(rows.reshape([time * batch, dims[2], dims[3]]))
+            .reshape(dims);
+        // A semitone's bins side by side, the harmonics innermost: the semitone kernel's inputs.
+        let semitones = batch * PITCH_COUNT;
+        let stack = rows.swap_dims(2, 3).reshape([
+            time,
+            semitones,
+            self.bins_per_semitone * HARMONICS.len(),
+        ]);
+        let mut x = relu(TimeKernel::of_conv2d(&self.semitone_conv).apply_then_norm(
+            &self.semitone_norm,
+            stack,
+            1,
+        ));
         for (block, &dilation) in self.blocks.iter().zip(&TIME_DILATIONS) {
-            let y = conv_over_time(&block.conv, x.clone(), dilation);
-            x = x + relu(norm_last(&block.norm, y));
+            let kernel = TimeKernel::of_conv2d(&block.conv);
+            x = x.clone() + relu(kernel.apply_then_norm(&block.norm, x, dilation));
         }
+        let head = |conv: &Conv2d| {
+            let y = TimeKernel::of_conv2d(conv).apply(x.clone(), 1);
+            let out = y.dims()[2];
+            y.reshape([time, batch, PITCH_COUNT, out])
+        };
         // [time, batch, 88, …] → the heads' [batch, time, …] layouts.
-        let pianoroll = pointwise(&self.pianoroll_head, x.clone()).permute([1, 0, 3, 2]);
-        let pitch = pointwise(&self.pitch_head, x.clone())
+        let pianoroll = head(&self.pianoroll_head).permute([1, 0, 3, 2]);
+        let pitch = head(&self.pitch_head)
             .reshape([time, batch, PITCH_COUNT])
             .swap_dims(0, 1);
         let classes = pianoroll.dims()[2];
-        let instrument = pointwise(&self.instrument_head, x)
+        let instrument = head(&self.instrument_head)
             .max_dim(2)
             .reshape([time, batch, classes])
             .swap_dims(0, 1);
@@ -221,44 +199,6 @@ impl HarmonicBranch {
             pianoroll,
             pitch,
             instrument,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::compute::ComputeDevice;
-    use burn::tensor::Distribution;
-
-    /// `conv_over_time` against burn's own convolution on the same kernel and input, in the
-    /// two shapes the branch uses: a semitone's bins read at once, and a dilated time kernel.
-    #[test]
-    fn the_matrix_product_form_equals_the_convolution() {
-        let device = ComputeDevice::cpu().device;
-        let (batch, time, semitones, inputs, outputs) = (2, 9, 5, 4, 6);
-        for (bins, dilation) in [(3, 1), (1, 2), (1, 4)] {
-            let conv = Conv2dConfig::new([inputs, outputs], [3, bins])
-                .with_stride([1, bins])
-                .with_dilation([dilation, 1])
-                .with_padding(PaddingConfig2d::Explicit(dilation, 0, dilation, 0))
-                .init(&device);
-            let x: Tensor<4> = Tensor::random(
-                [batch, inputs, time, semitones * bins],
-                Distribution::Normal(0.0, 1.0),
-                &device,
-            );
-            let expected = conv.forward(x.clone());
-            let channels_last =
-                x.permute([2, 0, 3, 1])
-                    .reshape([time, batch, semitones, bins * inputs]);
-            let got = conv_over_time(&conv, channels_last, dilation).permute([1, 3, 0, 2]);
-            assert_eq!(got.dims(), expected.dims());
-            let error: f32 = (got - expected).abs().max().into_scalar();
-            assert!(
-                error < 1e-4,
-                "bins {bins}, dilation {dilation}: off by {error}"
-            );
         }
     }
 }

@@ -23,5 +23,6 @@ pub mod notes;
 pub mod prediction;
 pub mod report;
 pub mod resample;
+pub mod time_conv;
 pub mod timeline;
 pub mod worker;

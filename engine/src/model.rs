@@ -11,6 +11,7 @@ use burn::tensor::activation::{relu, sigmoid, softmax};
 
 use crate::classes::PITCH_COUNT;
 use crate::harmonic::{HarmonicBranch, HarmonicConfig};
+use crate::time_conv::{TimeKernel, norm_last};
 
 /// Shape of the network; stored in the model sidecar so a record loads into the right shape.
 #[derive(Config, Debug, PartialEq)]
@@ -37,10 +38,11 @@ struct TemporalBlock {
 }
 
 impl TemporalBlock {
-    /// `[batch, hidden, time]` → `[batch, hidden, time]`.
+    /// `[time, batch, hidden]` → `[time, batch, hidden]`.
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let y = relu(self.norm.forward(self.conv.forward(x.clone())));
-        x + y
+        let kernel = TimeKernel::of_conv1d(&self.conv);
+        let y = kernel.apply_then_norm(&self.norm, x.clone(), self.conv.dilation);
+        x + relu(y)
     }
 }
 
@@ -117,32 +119,37 @@ impl ModelConfig {
 }
 
 impl TimbreNet {
-    /// Encoder and heads. `features`: `[batch, time, input_features]`.
+    /// Encoder and heads. `features`: `[batch, time, input_features]`. The encoder runs
+    /// time-major, `[time, batch, channels]`, its convolutions as matrix products (see
+    /// [`crate::time_conv`]).
     pub fn forward_logits(&self, features: Tensor<3>) -> ModelLogits {
         let [batch, time, _] = features.dims();
         let harmonic = self.harmonic.as_ref().map(|h| h.forward(features.clone()));
-        let x = self.input_norm.forward(features.swap_dims(1, 2));
-        let mut x = relu(self.input_conv_norm.forward(self.input_conv.forward(x)));
+        let x = norm_last(&self.input_norm, features.swap_dims(0, 1));
+        let mut x = relu(TimeKernel::of_conv1d(&self.input_conv).apply_then_norm(
+            &self.input_conv_norm,
+            x,
+            1,
+        ));
         for block in &self.blocks {
             x = block.forward(x);
         }
-        let frame_major = |t: Tensor<3>| t.swap_dims(1, 2);
-        let mut instrument = frame_major(self.instrument_head.forward(x.clone()));
-        let mut pitch = frame_major(self.pitch_head.forward(x.clone()));
+        let head = |conv: &Conv1d| {
+            TimeKernel::of_conv1d(conv)
+                .apply(x.clone(), 1)
+                .swap_dims(0, 1)
+        };
+        let mut instrument = head(&self.instrument_head);
+        let mut pitch = head(&self.pitch_head);
         let classes = instrument.dims()[2];
-        let mut pianoroll = frame_major(self.pianoroll_head.forward(x.clone())).reshape([
-            batch,
-            time,
-            classes,
-            PITCH_COUNT,
-        ]);
+        let mut pianoroll = head(&self.pianoroll_head).reshape([batch, time, classes, PITCH_COUNT]);
         if let Some(h) = harmonic {
             instrument = instrument + h.instrument;
             pitch = pitch + h.pitch;
             pianoroll = pianoroll + h.pianoroll;
         }
         // Attention normalised over time weights each frame's class probability.
-        let attention = softmax(frame_major(self.attention_head.forward(x)), 1);
+        let attention = softmax(head(&self.attention_head), 1);
         let clip = (attention * sigmoid(instrument.clone()))
             .sum_dim(1)
             .reshape([batch, classes]);
