@@ -622,15 +622,17 @@ impl WorkerJob {
             last_audio = Instant::now();
             snapshot.input_idle_s = 0.0;
             self.analysed += n as u64;
-            let restarted = self.push_guarded(&mut live, &block[..n], &mut output, snapshot)?;
-            let settled = (!restarted).then(|| live.settled_seconds());
-            self.send_midi(&mut midi, &output.events, &mut messages, settled);
-            if restarted {
+            if self.push_guarded(&mut live, &block[..n], &mut output, snapshot)? {
+                // The notes the fallback ended stop where the old stream stopped.
+                self.send_midi(&mut midi, &output.events, &mut messages, None);
                 self.start_stream_after_analysed();
+                continue;
             }
             if output.windows == 0 {
                 continue;
             }
+            let settled = live.settled_seconds();
+            self.send_midi(&mut midi, &output.events, &mut messages, Some(settled));
             snapshot.append(&output, self.controls.threshold());
             let per_window = output.inference.as_secs_f32() * 1000.0 / output.windows as f32;
             snapshot.inference_ms = if snapshot.inference_ms == 0.0 {
