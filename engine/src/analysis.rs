@@ -8,6 +8,7 @@ use crate::audio_file::MonoAudio;
 use crate::classes::PITCH_COUNT;
 use crate::compute::ComputeDevice;
 use crate::features::{FeatureStream, frame_count};
+use crate::logistic::logistic_in_place;
 use crate::model_file::LoadedModel;
 use crate::notes::{Note, NoteTrackerConfig, track_notes};
 use crate::resample::{ResampleError, resample_to_analysis_rate};
@@ -77,12 +78,18 @@ impl Analyzer {
             TensorData::new(windows.to_vec(), [count, WINDOW_FRAMES, features]),
             &self.compute.device,
         );
-        let out = self.model.net.forward(input);
-        let to_vec = |data: TensorData| data.try_to_vec::<f32>().expect("model outputs are f32");
-        let mut instrument = to_vec(out.instrument.into_data());
-        let mut pitch = to_vec(out.pitch.into_data());
-        let mut pianoroll = to_vec(out.pianoroll.into_data());
-        let mut clip = to_vec(out.clip.into_data());
+        let out = self.model.net.forward_logits(input);
+        // Logits come back and become probabilities here, in SIMD lanes (see `logistic`).
+        let to_vec = |data: TensorData| data.try_into_vec::<f32>().expect("model outputs are f32");
+        let probabilities = |logits: TensorData| {
+            let mut values = to_vec(logits);
+            logistic_in_place(&mut values);
+            values
+        };
+        let mut instrument = probabilities(out.instrument.into_data());
+        let mut pitch = probabilities(out.pitch.into_data());
+        let mut pianoroll = probabilities(out.pianoroll.into_data());
+        let mut clip = to_vec(out.clip.clamp(0.0, 1.0).into_data());
         let c = self.model.sidecar.classes.len();
         // Split from the back, so every value moves at most once (a single window not at all).
         let take = |v: &mut Vec<f32>, w: usize, per_window: usize| match w {

@@ -16,6 +16,7 @@ pub mod filterbank;
 pub mod harmonic;
 pub mod live;
 pub mod live_midi;
+pub mod logistic;
 pub mod midi_export;
 pub mod model;
 pub mod model_file;

@@ -59,7 +59,11 @@ fn follow_jack_server(audio_args: &mut Vec<String>) {
         }
         eprintln!("error: the JACK server stopped, so the audio input is gone; exiting");
         std::mem::forget(active);
-        std::process::exit(1);
+        // `_exit`, not `exit`: the editor's render thread and the wrapper's JACK threads are
+        // still running, and the C libraries' exit handlers (libjack, Mesa) tearing down
+        // under them sometimes ended the process by a signal instead of this exit code.
+        // SAFETY: `_exit` only ends the process; stderr is unbuffered, so nothing is lost.
+        unsafe { libc::_exit(1) };
     });
 }
 
