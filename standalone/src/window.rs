@@ -60,8 +60,9 @@ fn follow_jack_server(audio_args: &mut Vec<String>) {
         eprintln!("error: the JACK server stopped, so the audio input is gone; exiting");
         std::mem::forget(active);
         // `_exit`, not `exit`: the editor's render thread and the wrapper's JACK threads are
-        // still running, and the C libraries' exit handlers (libjack, Mesa) tearing down
-        // under them sometimes ended the process by a signal instead of this exit code.
+        // still running, and `exit` runs the C libraries' exit handlers (libjack, Mesa) under
+        // them. CI saw this path end by a signal instead of this exit code about once in ten
+        // runs; those handlers are the suspected cause (it never reproduced in isolation).
         // SAFETY: `_exit` only ends the process; stderr is unbuffered, so nothing is lost.
         unsafe { libc::_exit(1) };
     });
