@@ -171,17 +171,15 @@ impl HarmonicBranch {
             semitones,
             self.bins_per_semitone * HARMONICS.len(),
         ]);
-        let mut x = relu(TimeKernel::of_conv2d(&self.semitone_conv).apply_then_norm(
-            &self.semitone_norm,
-            stack,
-            1,
-        ));
-        for (block, &dilation) in self.blocks.iter().zip(&TIME_DILATIONS) {
+        let mut x = relu(
+            TimeKernel::of_conv2d(&self.semitone_conv).apply_then_norm(&self.semitone_norm, stack),
+        );
+        for block in &self.blocks {
             let kernel = TimeKernel::of_conv2d(&block.conv);
-            x = x.clone() + relu(kernel.apply_then_norm(&block.norm, x, dilation));
+            x = x.clone() + relu(kernel.apply_then_norm(&block.norm, x));
         }
         let head = |conv: &Conv2d| {
-            let y = TimeKernel::of_conv2d(conv).apply(x.clone(), 1);
+            let y = TimeKernel::of_conv2d(conv).apply(x.clone());
             let out = y.dims()[2];
             y.reshape([time, batch, PITCH_COUNT, out])
         };

@@ -41,7 +41,7 @@ impl TemporalBlock {
     /// `[time, batch, hidden]` → `[time, batch, hidden]`.
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let kernel = TimeKernel::of_conv1d(&self.conv);
-        let y = kernel.apply_then_norm(&self.norm, x.clone(), self.conv.dilation);
+        let y = kernel.apply_then_norm(&self.norm, x.clone());
         x + relu(y)
     }
 }
@@ -126,19 +126,12 @@ impl TimbreNet {
         let [batch, time, _] = features.dims();
         let harmonic = self.harmonic.as_ref().map(|h| h.forward(features.clone()));
         let x = norm_last(&self.input_norm, features.swap_dims(0, 1));
-        let mut x = relu(TimeKernel::of_conv1d(&self.input_conv).apply_then_norm(
-            &self.input_conv_norm,
-            x,
-            1,
-        ));
+        let mut x =
+            relu(TimeKernel::of_conv1d(&self.input_conv).apply_then_norm(&self.input_conv_norm, x));
         for block in &self.blocks {
             x = block.forward(x);
         }
-        let head = |conv: &Conv1d| {
-            TimeKernel::of_conv1d(conv)
-                .apply(x.clone(), 1)
-                .swap_dims(0, 1)
-        };
+        let head = |conv: &Conv1d| TimeKernel::of_conv1d(conv).apply(x.clone()).swap_dims(0, 1);
         let mut instrument = head(&self.instrument_head);
         let mut pitch = head(&self.pitch_head);
         let classes = instrument.dims()[2];

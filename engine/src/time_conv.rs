@@ -8,10 +8,12 @@ use burn::nn::BatchNorm;
 use burn::nn::conv::{Conv1d, Conv2d};
 use burn::prelude::*;
 
-/// A kernel as taps over time, `[taps, inputs, outputs]`, with its bias.
+/// A kernel as taps over time, `[taps, inputs, outputs]`, with its bias and the frames
+/// between its taps (the convolution's own dilation).
 pub struct TimeKernel {
     weight: Tensor<3>,
     bias: Option<Tensor<1>>,
+    dilation: usize,
 }
 
 impl TimeKernel {
@@ -20,6 +22,7 @@ impl TimeKernel {
         Self {
             weight: conv.weight.val().permute([2, 1, 0]),
             bias: conv.bias.as_ref().map(|b| b.val()),
+            dilation: conv.dilation,
         }
     }
 
@@ -35,6 +38,7 @@ impl TimeKernel {
                 .permute([2, 3, 1, 0])
                 .reshape([taps, width * inputs, out]),
             bias: conv.bias.as_ref().map(|b| b.val()),
+            dilation: conv.dilation[0],
         }
     }
 
@@ -50,13 +54,15 @@ impl TimeKernel {
         Self {
             weight: self.weight * scale.clone().reshape([1, 1, out]),
             bias: Some((bias - norm.running_mean.value()) * scale + norm.beta.val()),
+            dilation: self.dilation,
         }
     }
 
-    /// Applies the kernel to `x`, `[time, rows, inputs]`, taps `dilation` frames apart and
-    /// the input padded with zeros so that the output keeps its length: `[time, rows, out]`.
-    /// A tap's weights are used in place (a strided view), never copied.
-    pub fn apply(&self, x: Tensor<3>, dilation: usize) -> Tensor<3> {
+    /// Applies the kernel to `x`, `[time, rows, inputs]`, the input padded with zeros so that
+    /// the output keeps its length: `[time, rows, out]`. A tap's weights are used in place (a
+    /// strided view), never copied.
+    pub fn apply(&self, x: Tensor<3>) -> Tensor<3> {
+        let dilation = self.dilation;
         let [time, rows, inputs] = x.dims();
         let [taps, _, out] = self.weight.dims();
         let pad = dilation * (taps / 2);
@@ -84,13 +90,13 @@ impl TimeKernel {
 
     /// The kernel, then `norm`: folded into one kernel in inference, two steps in training
     /// (where the norm needs the batch's statistics).
-    pub fn apply_then_norm(self, norm: &BatchNorm, x: Tensor<3>, dilation: usize) -> Tensor<3> {
+    pub fn apply_then_norm(self, norm: &BatchNorm, x: Tensor<3>) -> Tensor<3> {
         let [time, rows, _] = x.dims();
         let training = x.device().is_autodiff() && norm.training.is_enabled();
         if !training && self.weight.shape().num_elements() < time * rows * norm.gamma.dims()[0] {
-            self.folded(norm).apply(x, dilation)
+            self.folded(norm).apply(x)
         } else {
-            norm_last(norm, self.apply(x, dilation))
+            norm_last(norm, self.apply(x))
         }
     }
 }
@@ -154,12 +160,12 @@ mod tests {
             let kernel = || TimeKernel::of_conv1d(&conv);
             let what = format!("dilation {dilation}");
             assert_close(
-                kernel().apply(time_major.clone(), dilation),
+                kernel().apply(time_major.clone()),
                 expected.permute([2, 0, 1]),
                 &what,
             );
             assert_close(
-                kernel().apply_then_norm(&norm, time_major, dilation),
+                kernel().apply_then_norm(&norm, time_major),
                 expected_normed,
                 &format!("{what}, folded norm"),
             );
@@ -189,7 +195,7 @@ mod tests {
             .permute([2, 0, 3, 1])
             .reshape([TIME, BATCH * groups, width * inputs]);
         assert_close(
-            TimeKernel::of_conv2d(&conv).apply(time_major, 1),
+            TimeKernel::of_conv2d(&conv).apply(time_major),
             expected,
             "grouped positions",
         );
