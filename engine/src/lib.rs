@@ -7,6 +7,7 @@
 //! file, [`live`] on a stream, and [`worker`] runs [`live`] on its own thread for the plugin
 //! and the live app.
 
+pub mod allocator;
 pub mod analysis;
 pub mod audio_file;
 pub mod classes;

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use timbrescope_engine::allocator::keep_freed_tensor_memory;
 use timbrescope_engine::compute::BackendChoice;
 
 /// See which instruments play and which notes each one plays.
@@ -101,6 +102,7 @@ pub struct AnalyzeArgs {
 }
 
 fn main() -> ExitCode {
+    keep_freed_tensor_memory();
     // Bare `timbrescope [audio options]` is the live editor.
     let args: Vec<String> = std::env::args().collect();
     let subcommand = args.get(1).map(String::as_str);

@@ -19,6 +19,7 @@ use std::process::Command as Process;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use timbrescope_engine::allocator::keep_freed_tensor_memory;
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::{BackendChoice, select_device};
@@ -150,6 +151,7 @@ enum Command {
 }
 
 fn main() -> Result<()> {
+    keep_freed_tensor_memory();
     match Cli::parse().command {
         Command::Train {
             config,
