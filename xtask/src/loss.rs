@@ -2,7 +2,7 @@
 //! clip BCE through attention pooling.
 
 use burn::prelude::*;
-use burn::tensor::activation::softplus;
+use burn::tensor::activation::log_sigmoid;
 use timbrescope_engine::model::ModelLogits;
 
 use crate::data::Batch;
@@ -19,16 +19,19 @@ pub struct LossWeights {
     pub pianoroll_positive: f64,
 }
 
-/// Per-cell binary cross-entropy on logits, positives weighted by `positive_weight`.
-/// Uses `softplus` forms, which stay finite for any logit.
+/// Per-cell binary cross-entropy on logits, positives weighted by `positive_weight`:
+/// `w·y·softplus(-x) + (1 - y)·softplus(x)`. Written with one fused log-sigmoid, as
+/// `softplus(x) = softplus(-x) + x`, because evaluating both softplus terms cost the pianoroll
+/// (3.5 M cells a batch) two exponentials and two logarithms per cell each way; finite for any
+/// logit.
 fn bce_cells<const D: usize>(
     logits: Tensor<D>,
     targets: Tensor<D>,
     positive_weight: f64,
 ) -> Tensor<D> {
-    let positive = targets.clone() * softplus(logits.clone().neg(), 1.0) * positive_weight;
-    let negative = (targets.neg() + 1.0) * softplus(logits, 1.0);
-    positive + negative
+    let negative = targets.clone().neg() + 1.0;
+    let softplus_of_negated = log_sigmoid(logits.clone()).neg();
+    softplus_of_negated * (targets * positive_weight + negative.clone()) + negative * logits
 }
 
 /// Mean binary cross-entropy on logits, positives weighted by `positive_weight`.
@@ -150,5 +153,42 @@ mod tests {
             .sum::<f64>()
             / 3.0;
         assert!((f64::from(loss.into_scalar::<f32>()) - expected).abs() < 1e-5);
+    }
+
+    #[test]
+    fn the_weighted_loss_and_its_gradient_match_the_closed_form_for_any_logit() {
+        let device = ComputeDevice::cpu().device.autodiff();
+        let xs = [-100.0f32, -20.0, -3.0, -0.5, 0.0, 0.4, 2.5, 17.0, 100.0];
+        let ys = [1.0f32, 0.0, 0.5, 1.0, 0.0, 0.25, 1.0, 0.0, 1.0];
+        let weight = 3.0;
+        let tensor =
+            |v: &[f32]| Tensor::<1>::from_data(TensorData::new(v.to_vec(), [v.len()]), &device);
+        let logits = tensor(&xs).require_grad();
+        let cells = bce_cells(logits.clone(), tensor(&ys), weight);
+        let values = cells.clone().into_data().try_to_vec::<f32>().unwrap();
+        let grad = logits
+            .grad(&cells.sum().backward())
+            .unwrap()
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let softplus = |x: f64| x.max(0.0) + (-x.abs()).exp().ln_1p();
+        let sigmoid = |x: f64| 1.0 / (1.0 + (-x).exp());
+        for (i, (&x, &y)) in xs.iter().zip(&ys).enumerate() {
+            let (x, y) = (f64::from(x), f64::from(y));
+            let value = weight * y * softplus(-x) + (1.0 - y) * softplus(x);
+            let slope = -weight * y * sigmoid(-x) + (1.0 - y) * sigmoid(x);
+            let tolerance = 1e-5 * value.abs().max(1.0);
+            assert!(
+                (f64::from(values[i]) - value).abs() < tolerance,
+                "value at {x}: {} against {value}",
+                values[i]
+            );
+            assert!(
+                (f64::from(grad[i]) - slope).abs() < 1e-5,
+                "slope at {x}: {} against {slope}",
+                grad[i]
+            );
+        }
     }
 }
