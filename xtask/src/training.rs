@@ -103,6 +103,12 @@ pub struct TrainingConfig {
     /// Pre-training steps (batches of `batch_size` notes).
     #[config(default = 0)]
     pub pretrain_steps: usize,
+    /// A model file whose weights start the run instead of random ones, so that a later
+    /// session can go on training a shipped model when the run folder that made it is gone;
+    /// its network, front-end and classes must be the ones this config describes. None: random
+    /// weights from `seed`.
+    #[config(default = "None")]
+    pub init_model: Option<String>,
     /// The front-end the model is trained on (and stored with in its sidecar).
     #[config(default = "FeatureConfig::default()")]
     pub features: FeatureConfig,
@@ -456,6 +462,39 @@ fn model_config(config: &TrainingConfig, classes: &ClassList) -> ModelConfig {
         .with_harmonic(harmonic)
 }
 
+/// The network of the model file at `path`, refused with the difference named unless it has
+/// the shape, front-end and classes a run of this config would train.
+fn starting_weights(
+    path: &Path,
+    shape: &ModelConfig,
+    features: &FeatureConfig,
+    classes: &ClassList,
+    device: &Device,
+) -> Result<TimbreNet> {
+    let loaded = load_model(path, device)
+        .with_context(|| format!("init_model {}: not a usable model file", path.display()))?;
+    let side = &loaded.sidecar;
+    let differences = [
+        (side.model != *shape, "network"),
+        (side.features != *features, "front-end"),
+        (side.classes != *classes, "class list"),
+    ];
+    let different: Vec<&str> = differences
+        .iter()
+        .filter(|(differs, _)| *differs)
+        .map(|(_, what)| *what)
+        .collect();
+    if !different.is_empty() {
+        anyhow::bail!(
+            "init_model {}: its {} differ from this config's (hidden, harmonic_channels and \
+             features must match the model it starts from)",
+            path.display(),
+            different.join(" and ")
+        );
+    }
+    Ok(loaded.net)
+}
+
 /// Runs (or resumes) training as `config` says, on `compute`.
 pub fn train(
     config: &TrainingConfig,
@@ -474,7 +513,13 @@ pub fn train(
         .context("saving config.json")?;
 
     device.seed(config.seed);
-    let mut net = model_config.init(&device);
+    let mut net = match (&config.init_model, resume) {
+        (Some(path), false) => {
+            eprintln!("starting from the weights of {path}");
+            starting_weights(Path::new(path), &model_config, &features, &classes, &device)?
+        }
+        _ => model_config.init(&device),
+    };
     let mut optim: ModuleOptimizer = AdamConfig::new().init();
     let mut progress = Progress {
         pretrain_step: 0,
@@ -737,6 +782,62 @@ mod tests {
             serde_json::from_str(&read("checkpoint/model.json")).unwrap();
         assert_eq!(sidecar["training"]["run"]["steps"], 4);
         assert_eq!(sidecar["training"]["run"]["pretrain_steps"], 2);
+    }
+
+    #[test]
+    fn a_run_starts_from_a_saved_model_of_its_shape_and_refuses_one_of_another_shape() {
+        let tmp = tempfile::tempdir().unwrap();
+        let compute = ComputeDevice::cpu();
+        let run = |name: &str| RunPaths {
+            run_dir: tmp.path().join(name),
+            model: tmp.path().join(name).join("model"),
+        };
+        let (first, second) = (run("first"), run("second"));
+        train(&tiny_config(2), &first, &compute, false).unwrap();
+
+        // The starting weights are the saved ones: they score exactly as saved.
+        let config = tiny_config(2).with_init_model(Some(first.model.display().to_string()));
+        let (classes, features) = (ClassList::default_gm(), config.features.clone());
+        let device = compute.device.clone().autodiff();
+        let start = starting_weights(
+            &first.model,
+            &model_config(&config, &classes),
+            &features,
+            &classes,
+            &device,
+        )
+        .unwrap();
+        let examples = validation_examples(&config, &classes, &features).unwrap();
+        let rescored = serde_json::to_value(evaluate(&start, &examples, &compute.device)).unwrap();
+        let saved: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(first.run_dir.join("model.json")).unwrap(),
+        )
+        .unwrap();
+        for (name, value) in rescored.as_object().unwrap() {
+            let (now, then) = (
+                value.as_f64().unwrap(),
+                saved["metrics"][name].as_f64().unwrap(),
+            );
+            assert!(
+                (now - then).abs() < 1e-12,
+                "{name}: {now} against {then} as saved"
+            );
+        }
+
+        train(&config, &second, &compute, false).unwrap();
+        let sidecar: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(second.run_dir.join("checkpoint/model.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            sidecar["training"]["config"]["init_model"],
+            first.model.display().to_string(),
+            "the sidecar says where the weights came from"
+        );
+
+        let wider = config.clone().with_hidden(12);
+        let error = train(&wider, &run("third"), &compute, false).unwrap_err();
+        assert!(format!("{error:#}").contains("network"), "{error:#}");
     }
 
     #[test]
