@@ -474,16 +474,14 @@ fn starting_weights(
     let loaded = load_model(path, device)
         .with_context(|| format!("init_model {}: not a usable model file", path.display()))?;
     let side = &loaded.sidecar;
-    let differences = [
+    let different: Vec<&str> = [
         (side.model != *shape, "network"),
         (side.features != *features, "front-end"),
         (side.classes != *classes, "class list"),
-    ];
-    let different: Vec<&str> = differences
-        .iter()
-        .filter(|(differs, _)| *differs)
-        .map(|(_, what)| *what)
-        .collect();
+    ]
+    .into_iter()
+    .filter_map(|(differs, what)| differs.then_some(what))
+    .collect();
     if !different.is_empty() {
         anyhow::bail!(
             "init_model {}: its {} differ from this config's (hidden, harmonic_channels and \
