@@ -154,6 +154,17 @@ impl TimbreNet {
         }
     }
 
+    /// The network with every instrument logit moved by `shift`. A calibration picks the
+    /// operating point on sounds the network was not trained on and bakes it into the head's
+    /// bias, so every reader (plugin, CLI, eval) keeps the one 0.5 threshold.
+    pub fn with_instrument_logits_shifted(mut self, shift: f32) -> Self {
+        self.instrument_head.bias = self
+            .instrument_head
+            .bias
+            .map(|bias| bias.map(|b| b.add_scalar(shift)));
+        self
+    }
+
     /// Probabilities per frame and per clip. `features`: `[batch, time, input_features]`.
     pub fn forward(&self, features: Tensor<3>) -> ModelProbabilities {
         let logits = self.forward_logits(features);

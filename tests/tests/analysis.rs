@@ -211,3 +211,46 @@ fn the_built_in_model_keeps_the_size_budget() {
     .len();
     assert!(bytes <= 10 * 1024 * 1024, "{bytes} bytes");
 }
+
+#[test]
+fn a_calibration_shift_moves_every_instrument_logit_by_itself_and_leaves_pitch_alone() {
+    let audio = render(
+        vec![Part::new(
+            Voice::Program(40),
+            notes(&[(69, 0.1, 0.6), (72, 0.5, 0.4)]),
+        )],
+        1.0,
+        16_000,
+    );
+    let compute = ComputeDevice::cpu();
+    let plain = cpu_analyzer(50);
+    let model = built_in_model(&compute.device);
+    let shift = 1.25;
+    let shifted = Analyzer::new(
+        LoadedModel {
+            net: model.net.clone().with_instrument_logits_shifted(shift),
+            ..model
+        },
+        compute,
+        50,
+    );
+    let features = plain.features(&audio, WINDOW_FRAMES);
+    let (before, after) = (
+        &plain.predict_windows(&features)[0],
+        &shifted.predict_windows(&features)[0],
+    );
+    let logit = |p: f32| (f64::from(p) / (1.0 - f64::from(p))).ln();
+    let mut compared = 0;
+    for (&p, &q) in before.instrument.iter().zip(&after.instrument) {
+        if (1e-4..0.9999).contains(&p) && (1e-4..0.9999).contains(&q) {
+            let moved = logit(q) - logit(p);
+            assert!((moved - 1.25).abs() < 0.01, "logit moved by {moved}");
+            compared += 1;
+        }
+    }
+    assert!(
+        compared > before.instrument.len() / 2,
+        "{compared} cells compared"
+    );
+    assert_eq!(before.pitch, after.pitch);
+}

@@ -41,19 +41,22 @@ pub struct AnnotatedPiece {
     pub score: Score,
 }
 
-/// Fresh procedural music (seeds no training run draws) rendered with `font`: the held-out
-/// validation font measures generalisation, the training font how well the model fits.
+/// Fresh procedural music (seeds no training run draws, from `first_seed` on) rendered with
+/// `font`: the held-out validation font measures generalisation, the training font how well
+/// the model fits.
 pub fn validation_pieces(
     count: usize,
     classes: &ClassList,
     procedural: &ProceduralConfig,
     font: &Path,
+    first_seed: u64,
 ) -> Result<Vec<AnnotatedPiece>> {
     let font = load_soundfont(font)?;
     (0..count as u64)
         .map(|i| {
-            let score = generate(classes, procedural, VALIDATION_SEED + i);
-            let samples = render_as_recorded(&score, &font, VALIDATION_SEED + i)?;
+            let seed = first_seed + i;
+            let score = generate(classes, procedural, seed);
+            let samples = render_as_recorded(&score, &font, seed)?;
             Ok(AnnotatedPiece {
                 name: format!("validation-{i}"),
                 samples,
@@ -394,9 +397,15 @@ mod tests {
         use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
         let classes = ClassList::default_gm();
         let render = |font: &str| {
-            validation_pieces(1, &classes, &ProceduralConfig::default(), Path::new(font))
-                .unwrap()
-                .remove(0)
+            validation_pieces(
+                1,
+                &classes,
+                &ProceduralConfig::default(),
+                Path::new(font),
+                VALIDATION_SEED,
+            )
+            .unwrap()
+            .remove(0)
         };
         let (held_out, training) = (render(VALIDATION_FONT), render(TRAINING_FONT));
         assert_eq!(held_out.score, training.score);

@@ -1,6 +1,7 @@
 //! `cargo xtask …`: where models are made and measured.
 
 mod augment;
+mod calibrate;
 mod curves;
 mod data;
 mod datasets;
@@ -23,7 +24,7 @@ use timbrescope_engine::allocator::keep_freed_tensor_memory;
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::{BackendChoice, select_device};
-use timbrescope_engine::model_file::load_or_built_in;
+use timbrescope_engine::model_file::{load_model, load_or_built_in, save_model};
 use timbrescope_synth::demo::demo_score;
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::render::render_score;
@@ -129,6 +130,22 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
         backend: BackendChoice,
     },
+    /// Set a trained model's instrument operating point on fresh held-out-font music (seeds
+    /// `eval` never draws) and write the calibrated model.
+    Calibrate {
+        /// The model a training run wrote (.bpk or .json).
+        #[arg(long)]
+        model: PathBuf,
+        /// Where the calibrated model (.bpk + .json) goes.
+        #[arg(long)]
+        out: PathBuf,
+        /// Pieces of held-out-font music to calibrate on.
+        #[arg(long, default_value_t = 100)]
+        pieces: usize,
+        /// cpu, gpu or auto.
+        #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
+        backend: BackendChoice,
+    },
     /// Run the criterion benchmarks (front-end, model, analyze real-time factor, plugin
     /// process() per block through a CLAP host).
     Bench,
@@ -223,6 +240,40 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
+        Command::Calibrate {
+            model,
+            out,
+            pieces,
+            backend,
+        } => {
+            let compute = select_device(backend)?;
+            let loaded = load_model(&model, &compute.device)?;
+            calibrate::ensure_uncalibrated(&loaded.sidecar)?;
+            let music = eval::validation_pieces(
+                pieces,
+                &loaded.sidecar.classes,
+                &ProceduralConfig::default(),
+                Path::new(VALIDATION_FONT),
+                calibrate::CALIBRATION_SEED,
+            )?;
+            let (net, sidecar) = (loaded.net.clone(), loaded.sidecar.clone());
+            let analyzer = Analyzer::new(loaded, compute, DEFAULT_FILE_HOP_FRAMES);
+            let found = calibrate::calibrate(&analyzer, &music);
+            eprintln!(
+                "instrument logits {:+.3}: frame instrument F1 {:.3} -> {:.3} on {} held-out pieces",
+                found.instrument_logit_shift,
+                found.instrument_f1_before,
+                found.instrument_f1_after,
+                found.pieces
+            );
+            save_model(
+                &net.with_instrument_logits_shifted(found.instrument_logit_shift),
+                &calibrate::record(sidecar, &found),
+                &out,
+            )?;
+            eprintln!("wrote {}", out.display());
+            Ok(())
+        }
         Command::Eval {
             model,
             data,
@@ -249,7 +300,13 @@ fn main() -> Result<()> {
                     procedural.max_instruments = usize::from(count);
                 }
                 let font = font.unwrap_or_else(|| VALIDATION_FONT.into());
-                eval::validation_pieces(pieces, &classes, &procedural, &font)?
+                eval::validation_pieces(
+                    pieces,
+                    &classes,
+                    &procedural,
+                    &font,
+                    eval::VALIDATION_SEED,
+                )?
             } else if datasets::slakh::is_split(Path::new(&data)) {
                 datasets::slakh::annotated_pieces(Path::new(&data))?
             } else {
