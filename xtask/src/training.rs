@@ -52,6 +52,10 @@ pub struct TrainingConfig {
     /// Encoder channels.
     #[config(default = 192)]
     pub hidden: usize,
+    /// Time dilation of each residual block of the encoder; their sum sets how far each
+    /// frame hears (1, 2, 4, 8: ±16 frames beyond the input convolution's).
+    #[config(default = "vec![1, 2, 4, 8]")]
+    pub dilations: Vec<usize>,
     /// Channels per semitone of the pitch-equivariant harmonic branch (0: no branch).
     #[config(default = 0)]
     pub harmonic_channels: usize,
@@ -459,6 +463,7 @@ fn model_config(config: &TrainingConfig, classes: &ClassList) -> ModelConfig {
         .then(|| HarmonicConfig::for_features(features, config.harmonic_channels));
     ModelConfig::new(features.frame_len(), classes.len())
         .with_hidden(config.hidden)
+        .with_dilations(config.dilations.clone())
         .with_harmonic(harmonic)
 }
 
@@ -484,7 +489,7 @@ fn starting_weights(
     .collect();
     if !different.is_empty() {
         anyhow::bail!(
-            "init_model {}: its {} differ from this config's (hidden, harmonic_channels and \
+            "init_model {}: its {} differ from this config's (hidden, dilations, harmonic_channels and \
              features must match the model it starts from)",
             path.display(),
             different.join(" and ")
@@ -712,6 +717,60 @@ mod tests {
             (0..10).all(|_| never.observe(0.0, 0) != Stop),
             "0 turns it off"
         );
+    }
+
+    #[test]
+    fn the_encoder_hears_as_far_as_its_dilations_reach() {
+        let device = ComputeDevice::cpu().device;
+        let classes = ClassList::default_gm();
+        let font = load_soundfont(Path::new(TRAINING_FONT)).unwrap();
+        let procedural = ProceduralConfig {
+            duration: 1.0,
+            ..ProceduralConfig::default()
+        };
+        let features = FeatureConfig::default();
+        let window = piece_examples(7, &classes, &features, &procedural, &font)
+            .unwrap()
+            .remove(0)
+            .features;
+        let per_frame = features.frame_len();
+        // The 3-tap input convolution reaches one frame, each block its dilation.
+        for (dilations, reach) in [(vec![1], 2), (vec![1, 2, 4, 8, 16], 32)] {
+            let config = TrainingConfig::new()
+                .with_hidden(32)
+                .with_dilations(dilations);
+            let net = model_config(&config, &classes).init(&device);
+            let instrument = |frames: &[f32]| -> Vec<f32> {
+                let input = Tensor::<3>::from_data(
+                    TensorData::new(frames.to_vec(), [1, 100, per_frame]),
+                    &device,
+                );
+                net.forward_logits(input)
+                    .instrument
+                    .into_data()
+                    .to_vec()
+                    .unwrap()
+            };
+            let mut nudged = window.clone();
+            nudged[50 * per_frame..51 * per_frame]
+                .iter_mut()
+                .for_each(|v| *v += 1.0);
+            let (before, after) = (instrument(&window), instrument(&nudged));
+            let changed: Vec<usize> = (0..100)
+                .filter(|&t| {
+                    let row = t * classes.len()..(t + 1) * classes.len();
+                    before[row.clone()]
+                        .iter()
+                        .zip(&after[row])
+                        .any(|(a, b)| (a - b).abs() > 1e-6)
+                })
+                .collect();
+            assert_eq!(
+                (changed.first(), changed.last(), changed.len()),
+                (Some(&(50 - reach)), Some(&(50 + reach)), 2 * reach + 1),
+                "a nudge at frame 50 reaches frames {changed:?}"
+            );
+        }
     }
 
     /// A run small enough for a test: a tiny network, 1 s pieces, one validation piece.
