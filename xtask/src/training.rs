@@ -748,7 +748,7 @@ mod tests {
                 net.forward_logits(input)
                     .instrument
                     .into_data()
-                    .to_vec()
+                    .try_to_vec::<f32>()
                     .unwrap()
             };
             let mut nudged = window.clone();
