@@ -12,6 +12,7 @@ use timbrescope_engine::model_file::ModelSidecar;
 use timbrescope_synth::labels::label_score;
 
 use crate::eval::{AnnotatedPiece, VALIDATION_SEED};
+use crate::metrics::Counts;
 
 /// First seed of the calibration pieces: past every seed `xtask eval` draws (its pieces start
 /// at [`VALIDATION_SEED`]), so the pieces that set the operating point are never scored.
@@ -35,14 +36,11 @@ type Cell = (f32, bool);
 
 /// Frame F1 of deciding "plays" where `logit >= threshold`.
 fn f1_at(cells: &[Cell], threshold: f32) -> f64 {
-    let (mut tp, mut predicted, mut positive) = (0usize, 0usize, 0usize);
+    let mut counts = Counts::default();
     for &(logit, truth) in cells {
-        let hit = logit >= threshold;
-        tp += usize::from(hit && truth);
-        predicted += usize::from(hit);
-        positive += usize::from(truth);
+        counts.add_cell(logit, f32::from(u8::from(truth)), threshold);
     }
-    2.0 * tp as f64 / (predicted + positive).max(1) as f64
+    counts.f1()
 }
 
 /// The shift of every logit that maximises F1-micro of `logit + shift >= 0`, with that F1.

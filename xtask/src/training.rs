@@ -52,8 +52,8 @@ pub struct TrainingConfig {
     /// Encoder channels.
     #[config(default = 192)]
     pub hidden: usize,
-    /// Time dilation of each residual block of the encoder; their sum sets how far each
-    /// frame hears (1, 2, 4, 8: ±16 frames beyond the input convolution's).
+    /// Time dilation of each residual block of the encoder; their sum, plus the input
+    /// convolution's one frame, is how far each frame hears (1, 2, 4, 8: ±16 frames).
     #[config(default = "vec![1, 2, 4, 8]")]
     pub dilations: Vec<usize>,
     /// Channels per semitone of the pitch-equivariant harmonic branch (0: no branch).
