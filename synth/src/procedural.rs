@@ -2,6 +2,7 @@
 //! counter-melody, chords, arpeggios, bass line and drums; 1–6 instruments drawn from the
 //! class list with a random GM programme and mix. Deterministic for a seed.
 
+use rand::distr::weighted::WeightedIndex;
 use rand::prelude::*;
 use rand::rngs::StdRng;
 use timbrescope_engine::classes::{ClassList, InstrumentClass, PercussionPart};
@@ -17,6 +18,12 @@ pub struct ProceduralConfig {
     pub min_instruments: usize,
     /// Most simultaneous instruments.
     pub max_instruments: usize,
+    /// Each part's class is drawn with weight (its GM programmes)^this (a percussion class
+    /// counts one). 0, every class equally often, is the music `eval` scores; above 0 a class
+    /// that spans many sounds (piano's eight programmes, the synthesizers' sixteen) is heard
+    /// more often, so that each of its sounds is not heard only a fraction as often as a
+    /// one-programme class's single sound.
+    pub programme_count_exponent: f64,
 }
 
 impl Default for ProceduralConfig {
@@ -25,6 +32,7 @@ impl Default for ProceduralConfig {
             duration: 4.0,
             min_instruments: 1,
             max_instruments: 6,
+            programme_count_exponent: 0.0,
         }
     }
 }
@@ -118,9 +126,7 @@ pub fn generate(classes: &ClassList, config: &ProceduralConfig, seed: u64) -> Sc
 
     let mut parts = Vec::new();
     for _ in 0..count {
-        let class = classes
-            .get(rng.random_range(0..classes.len()))
-            .expect("index in range");
+        let class = draw_class(&mut rng, classes, config.programme_count_exponent);
         let (voice, role) = match class.percussion {
             Some(PercussionPart::Drums) => (Voice::Percussion, Role::Drums),
             Some(PercussionPart::Cymbals) => (Voice::Percussion, Role::Cymbals),
@@ -164,6 +170,22 @@ pub fn generate(classes: &ClassList, config: &ProceduralConfig, seed: u64) -> Sc
         parts,
         duration: config.duration,
     }
+}
+
+/// A class for one part, weighted by its programme count to the power `exponent`. With 0
+/// it takes the same single draw as ever, so every seed keeps rendering the same music.
+fn draw_class<'a>(rng: &mut StdRng, classes: &'a ClassList, exponent: f64) -> &'a InstrumentClass {
+    let index = if exponent == 0.0 {
+        rng.random_range(0..classes.len())
+    } else {
+        let weights = classes
+            .iter()
+            .map(|class| (class.programs.len().max(1) as f64).powf(exponent));
+        WeightedIndex::new(weights)
+            .expect("every class weighs at least one")
+            .sample(rng)
+    };
+    classes.get(index).expect("index in range")
 }
 
 fn note(rng: &mut StdRng, onset: f64, duration: f64, key: u8) -> ScoreNote {

@@ -20,6 +20,7 @@ fn rendered(seconds: f64, rate: u32) -> Vec<f32> {
         duration: seconds,
         min_instruments: 4,
         max_instruments: 4,
+        ..ProceduralConfig::default()
     };
     render_score(&generate(&classes, &config, 7), training_font(), rate).unwrap()
 }

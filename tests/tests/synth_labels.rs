@@ -155,3 +155,33 @@ fn a_fixed_instrument_count_gives_pieces_of_exactly_that_many_parts() {
         }
     }
 }
+
+#[test]
+fn classes_are_drawn_by_their_programme_count_to_the_exponent() {
+    // Piano spans 8 GM programmes, violin one: drawn equally often with exponent 0, about
+    // 8 times as often with exponent 1 (so each piano programme is heard as often as violin).
+    let classes = ClassList::default_gm();
+    let piano = classes.index_of("piano").unwrap();
+    let violin = classes.index_of("violin").unwrap();
+    for (exponent, low, high) in [(0.0, 0.7, 1.4), (1.0, 6.0, 10.5)] {
+        let config = ProceduralConfig {
+            programme_count_exponent: exponent,
+            ..ProceduralConfig::default()
+        };
+        let mut parts = vec![0usize; classes.len()];
+        for seed in 0..3000 {
+            for part in generate(&classes, &config, seed).parts {
+                if let Voice::Program(program) = part.voice {
+                    parts[classes.class_of_program(program).unwrap()] += 1;
+                }
+            }
+        }
+        let ratio = parts[piano] as f64 / parts[violin] as f64;
+        assert!(
+            (low..=high).contains(&ratio),
+            "exponent {exponent}: piano {} parts, violin {} (ratio {ratio:.2})",
+            parts[piano],
+            parts[violin]
+        );
+    }
+}

@@ -399,6 +399,7 @@ mod tests {
             duration: 2.0,
             min_instruments: 3,
             max_instruments: 3,
+            ..ProceduralConfig::default()
         };
         let plain = render_piece(21, &classes, &procedural, &font, None).unwrap();
         let mut rng = StdRng::seed_from_u64(3);
@@ -431,6 +432,7 @@ mod tests {
             duration: 1.0,
             min_instruments: 1,
             max_instruments: 2,
+            ..ProceduralConfig::default()
         };
         let a = render_piece(11, &classes, &procedural, &font, None).unwrap();
         let b = render_piece(12, &classes, &procedural, &font, None).unwrap();

@@ -23,6 +23,7 @@ use timbrescope_engine::model_file::{ModelSidecar, SIDECAR_FORMAT, load_model, s
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
 
+use crate::calibrate::CALIBRATION_SEED;
 use crate::curves::write_curves;
 use crate::data::{Batch, DataSpec, Example, ExampleStream, batch, piece_examples};
 use crate::datasets::LabelledClip;
@@ -65,6 +66,11 @@ pub struct TrainingConfig {
     /// Most instruments in a piece.
     #[config(default = 6)]
     pub max_instruments: usize,
+    /// Training pieces draw each part's class with weight (its GM programmes)^this, so that
+    /// classes spanning many sounds are heard enough (see `ProceduralConfig`); validation
+    /// always draws classes uniformly, as `eval` does.
+    #[config(default = 0.0)]
+    pub programme_count_exponent: f64,
     /// Background rendering threads.
     #[config(default = 1)]
     pub data_threads: usize,
@@ -232,13 +238,23 @@ fn learning_rate(config: &TrainingConfig, step: usize) -> f64 {
     config.learning_rate * (0.05 + 0.95 * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos()))
 }
 
+/// The music of the validation pieces: classes drawn uniformly, as `eval` draws them.
 fn procedural(config: &TrainingConfig) -> ProceduralConfig {
     ProceduralConfig {
         duration: config.piece_seconds,
         min_instruments: 1,
         max_instruments: config.max_instruments,
+        ..ProceduralConfig::default()
     }
 }
+
+/// First seed of the pieces that watch a run (validation passes, early stopping, the best
+/// model): past the ones `xtask eval` scores and `xtask calibrate` fits on, so a model chosen
+/// on them is still scored on music it was never picked for.
+pub const EARLY_STOPPING_SEED: u64 = VALIDATION_SEED + (2 << 32);
+// Each of the three sets can grow to 2^32 pieces without reaching the next.
+const _: () = assert!(CALIBRATION_SEED - VALIDATION_SEED >= 1 << 32);
+const _: () = assert!(EARLY_STOPPING_SEED - CALIBRATION_SEED >= 1 << 32);
 
 /// Renders the validation set: fresh pieces from the held-out font.
 pub fn validation_examples(
@@ -249,7 +265,7 @@ pub fn validation_examples(
     let font = timbrescope_synth::soundfont::load_soundfont(Path::new(VALIDATION_FONT))?;
     let mut examples = Vec::new();
     for i in 0..config.validation_pieces {
-        let seed = VALIDATION_SEED + i as u64;
+        let seed = EARLY_STOPPING_SEED + i as u64;
         examples.extend(piece_examples(
             seed,
             classes,
@@ -568,7 +584,10 @@ pub fn train(
     let spec = DataSpec {
         font: PathBuf::from(TRAINING_FONT),
         first_seed: (config.seed << 32) + progress.step as u64 * 1000,
-        procedural: procedural(config),
+        procedural: ProceduralConfig {
+            programme_count_exponent: config.programme_count_exponent,
+            ..procedural(config)
+        },
         mixup_probability: config.mixup_probability,
         concat_probability: config.concat_probability,
         effects_probability: config.effects_probability,
@@ -906,6 +925,7 @@ mod tests {
             duration: 2.0,
             min_instruments: 2,
             max_instruments: 3,
+            ..ProceduralConfig::default()
         };
         let examples: Vec<Example> = (0..4)
             .flat_map(|seed| piece_examples(seed, &classes, &features, &procedural, &font).unwrap())
