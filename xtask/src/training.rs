@@ -251,7 +251,7 @@ fn procedural(config: &TrainingConfig) -> ProceduralConfig {
 /// First seed of the pieces that watch a run (validation passes, early stopping, the best
 /// model): past the ones `xtask eval` scores and `xtask calibrate` fits on, so a model chosen
 /// on them is still scored on music it was never picked for.
-pub const EARLY_STOPPING_SEED: u64 = VALIDATION_SEED + (2 << 32);
+const EARLY_STOPPING_SEED: u64 = VALIDATION_SEED + (2 << 32);
 // Each of the three sets can grow to 2^32 pieces without reaching the next.
 const _: () = assert!(CALIBRATION_SEED - VALIDATION_SEED >= 1 << 32);
 const _: () = assert!(EARLY_STOPPING_SEED - CALIBRATION_SEED >= 1 << 32);
