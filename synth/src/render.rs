@@ -85,8 +85,13 @@ fn part_events(
     rate: f64,
     events: &mut Vec<(usize, Event)>,
 ) {
-    if let Voice::Program(program) = part.voice {
-        synth.process_midi_message(channel, 0xC0, i32::from(program), 0);
+    let variation = i32::from(part.variation);
+    match part.voice {
+        Voice::Program(program) => {
+            synth.process_midi_message(channel, 0xB0, 0, variation);
+            synth.process_midi_message(channel, 0xC0, i32::from(program), 0);
+        }
+        Voice::Percussion => synth.process_midi_message(channel, 0xC0, variation, 0),
     }
     for (cc, value) in [
         (7, part.volume),

@@ -44,6 +44,13 @@ pub struct Part {
     pub reverb: u8,
     /// Chorus send (CC 93), 0–127.
     pub chorus: u8,
+    /// Which of the font's sounds of this voice plays it, 0 being the General MIDI one: for a
+    /// programme the bank (CC 0) its preset is taken from, on the percussion channel the kit
+    /// (programme). Fonts keep other sounds of the same instrument there (FluidR3 a ukulele
+    /// and a mandolin beside its acoustic guitars, 24 kits beside the standard one), so
+    /// training can hear one instrument through more than one sample set. A variation the
+    /// font lacks falls back to the General MIDI sound.
+    pub variation: u8,
 }
 
 impl Part {
@@ -56,6 +63,7 @@ impl Part {
             pan: 64,
             reverb: 40,
             chorus: 0,
+            variation: 0,
         }
     }
 }

@@ -5,6 +5,11 @@ use std::sync::Arc;
 
 use rustysynth::SoundFont;
 
+use crate::score::Voice;
+
+/// The bank a SoundFont keeps its drum kits in.
+const PERCUSSION_BANK: i32 = 128;
+
 /// The training font (Debian `fluid-soundfont-gm`), named by full path because Debian's
 /// `default-GM.sf2` link may point at another font.
 pub const TRAINING_FONT: &str = "/usr/share/sounds/sf2/FluidR3_GM.sf2";
@@ -57,4 +62,28 @@ pub fn load_soundfont(path: &Path) -> Result<Arc<SoundFont>, SoundFontError> {
             path: path.to_owned(),
             reason: format!("{e:?}"),
         })
+}
+
+/// The variations `font` holds of `voice` besides its General MIDI sound, as
+/// [`Part::variation`](crate::score::Part::variation) values in ascending order: the other
+/// banks holding a preset of the programme, or the kits other than the standard one.
+pub fn variations(font: &SoundFont, voice: Voice) -> Vec<u8> {
+    let mut found: Vec<u8> = font
+        .get_presets()
+        .iter()
+        .filter_map(|preset| {
+            let (bank, patch) = (preset.get_bank_number(), preset.get_patch_number());
+            let variation = match voice {
+                Voice::Program(program) if patch == i32::from(program) => bank,
+                Voice::Percussion if bank == PERCUSSION_BANK => patch,
+                _ => return None,
+            };
+            u8::try_from(variation)
+                .ok()
+                .filter(|v| (1..128).contains(v))
+        })
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
 }

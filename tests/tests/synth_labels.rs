@@ -9,6 +9,7 @@ use timbrescope_synth::labels::label_score;
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::render::{TimbreShift, render_parts};
 use timbrescope_synth::score::{Part, Score, Voice};
+use timbrescope_synth::soundfont::variations;
 use timbrescope_tests::{notes, render, training_font};
 
 /// Features of `audio` (at the analysis rate), frame-major, and the length of one frame.
@@ -51,6 +52,21 @@ fn assert_note_heard(audio: &[f32], key: u8, active: &[usize]) {
     assert_eq!(strongest, key);
 }
 
+/// The mel bands of `audio` in `frames`, frame after frame.
+fn mel_bands_in(audio: &[f32], frames: &[usize]) -> Vec<f32> {
+    let (flat, frame_len) = features_of(audio);
+    let bands = FeatureConfig::default().mel_bands;
+    frames
+        .iter()
+        .flat_map(|t| flat[t * frame_len..t * frame_len + bands].to_vec())
+        .collect()
+}
+
+/// Mean absolute difference of two feature lists: how far apart two renderings sound.
+fn distance(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32
+}
+
 #[test]
 fn a_timbre_shifted_note_keeps_its_frames_and_pitch_and_changes_its_sound() {
     // A4 on a violin (GM 40), rendered at 32 kHz as training renders recordings.
@@ -68,17 +84,7 @@ fn a_timbre_shifted_note_keeps_its_frames_and_pitch_and_changes_its_sound() {
         let parts = render_parts(&score, training_font(), rate, &[shift]).unwrap();
         resample(&parts[0], rate, ANALYSIS_RATE).unwrap()
     };
-    let mel = |audio: &[f32]| {
-        let (flat, frame_len) = features_of(audio);
-        let bands = FeatureConfig::default().mel_bands;
-        active
-            .iter()
-            .flat_map(|t| flat[t * frame_len..t * frame_len + bands].to_vec())
-            .collect::<Vec<f32>>()
-    };
-    let distance = |a: &[f32], b: &[f32]| {
-        a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f32>() / a.len() as f32
-    };
+    let mel = |audio: &[f32]| mel_bands_in(audio, &active);
     let plain = heard(0);
     let together = render(score.parts.clone(), 2.0, rate);
     let together = resample(&together, rate, ANALYSIS_RATE).unwrap();
@@ -94,6 +100,56 @@ fn a_timbre_shifted_note_keeps_its_frames_and_pitch_and_changes_its_sound() {
             "a shift of {semitones} semitones changed the mel bands by only {moved}"
         );
     }
+}
+
+#[test]
+fn a_variation_preset_plays_the_same_notes_with_another_sound() {
+    let font = training_font();
+    // FluidR3 keeps a 12-string guitar (bank 8) and a mandolin (bank 16) beside GM 25, a
+    // ukulele beside GM 24, no second viola, and kits besides the standard one.
+    assert_eq!(variations(font, Voice::Program(25)), [8, 16]);
+    assert_eq!(variations(font, Voice::Program(24)), [8]);
+    assert!(variations(font, Voice::Program(41)).is_empty());
+    let kits = variations(font, Voice::Percussion);
+    assert!(kits.len() >= 20 && kits.contains(&25), "kits {kits:?}");
+
+    let active: Vec<usize> = (50..120).collect();
+    let heard = |voice: Voice, key: u8, variation: u8| {
+        let mut part = Part::new(voice, notes(&[(key, 0.5, 0.7)]));
+        part.variation = variation;
+        render(vec![part], 2.0, ANALYSIS_RATE)
+    };
+    let mel = |audio: &[f32]| mel_bands_in(audio, &active);
+    // A4 on the steel-string guitar and on the mandolin in its place.
+    let (guitar, mandolin) = (
+        heard(Voice::Program(25), 69, 0),
+        heard(Voice::Program(25), 69, 16),
+    );
+    assert_note_heard(&mandolin, 69, &active);
+    let moved = distance(&mel(&mandolin), &mel(&guitar));
+    assert!(
+        moved > 0.05,
+        "the mandolin differs from the guitar by only {moved}"
+    );
+    // A snare drum (key 38) from the standard kit and from the TR-808.
+    let (standard, tr808) = (
+        heard(Voice::Percussion, 38, 0),
+        heard(Voice::Percussion, 38, 25),
+    );
+    let moved = distance(&mel(&tr808), &mel(&standard));
+    assert!(
+        moved > 0.05,
+        "the 808 snare differs from the standard one by only {moved}"
+    );
+    // A variation the font lacks is its General MIDI sound.
+    let lacking = distance(
+        &mel(&heard(Voice::Program(41), 60, 8)),
+        &mel(&heard(Voice::Program(41), 60, 0)),
+    );
+    assert!(
+        lacking < 1e-6,
+        "a missing variation changed the viola by {lacking}"
+    );
 }
 
 #[test]

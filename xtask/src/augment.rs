@@ -3,14 +3,17 @@
 //! is switched by its probability in the training config so ablations can turn it off. The
 //! effects change how the music sounds, never what plays, so labels are left as they are.
 //! Timbre variation works on single parts before they are mixed: a [`TimbreShift`] at
-//! rendering and a random spectral envelope, so one SoundFont stands for many.
+//! rendering and a random spectral envelope, so one SoundFont stands for many; and the
+//! font's own other presets of a voice ([`random_variations`]).
 
 use rand::Rng;
 use rand::rngs::StdRng;
 use timbrescope_engine::classes::PITCH_COUNT;
 use timbrescope_engine::features::{ANALYSIS_RATE, HOP_SAMPLES};
+use timbrescope_synth::SoundFont;
 use timbrescope_synth::render::TimbreShift;
-use timbrescope_synth::score::Voice;
+use timbrescope_synth::score::{Score, Voice};
+use timbrescope_synth::soundfont::variations;
 
 use crate::data::LabelledAudio;
 
@@ -139,6 +142,22 @@ pub fn random_timbre_shift(voice: Voice, rng: &mut StdRng) -> TimbreShift {
     }
 }
 
+/// Gives each part of `score` whose voice `font` holds other presets of one of them, drawn
+/// from `rng`, with `probability`: real other sample sets (a ukulele for an acoustic guitar,
+/// an 808 kit for the drums) where a [`TimbreShift`] only bends one. Labels follow the
+/// voice, so they stay as they are.
+pub fn random_variations(score: &mut Score, font: &SoundFont, probability: f64, rng: &mut StdRng) {
+    if probability <= 0.0 {
+        return;
+    }
+    for part in &mut score.parts {
+        let choices = variations(font, part.voice);
+        if !choices.is_empty() && rng.random_bool(probability.min(1.0)) {
+            part.variation = choices[rng.random_range(0..choices.len())];
+        }
+    }
+}
+
 /// Which equaliser band [`equalise`] applies.
 #[derive(Debug, Clone, Copy)]
 pub enum Band {
@@ -223,6 +242,7 @@ mod tests {
     use crate::test_signals::rms;
     use rand::SeedableRng;
     use timbrescope_synth::labels::FrameLabels;
+    use timbrescope_synth::score::Part;
 
     fn sine(hz: f32, seconds: f32) -> Vec<f32> {
         let n = (seconds * ANALYSIS_RATE as f32) as usize;
@@ -284,6 +304,40 @@ mod tests {
             impulse[557..].iter().any(|&s| s.abs() > 0.01),
             "a reverb tail follows the impulse"
         );
+    }
+
+    #[test]
+    fn variations_are_drawn_from_the_font_at_their_probability() {
+        use timbrescope_synth::soundfont::{TRAINING_FONT, load_soundfont};
+        let font = load_soundfont(std::path::Path::new(TRAINING_FONT)).unwrap();
+        let voices = [Voice::Program(25), Voice::Program(41), Voice::Percussion];
+        let kits = variations(&font, Voice::Percussion);
+        let varied = |probability: f64, seed: u64| {
+            let mut score = Score {
+                parts: voices.map(|v| Part::new(v, Vec::new())).to_vec(),
+                duration: 1.0,
+            };
+            random_variations(
+                &mut score,
+                &font,
+                probability,
+                &mut StdRng::seed_from_u64(seed),
+            );
+            score.parts.iter().map(|p| p.variation).collect::<Vec<u8>>()
+        };
+        let always: Vec<Vec<u8>> = (0..400).map(|seed| varied(1.0, seed)).collect();
+        // The guitar takes both of its other banks, the viola (none in FluidR3) stays itself.
+        for bank in [8, 16] {
+            assert!(always.iter().filter(|v| v[0] == bank).count() > 150);
+        }
+        assert!(always.iter().all(|v| [8, 16].contains(&v[0]) && v[1] == 0));
+        assert!(always.iter().all(|v| kits.contains(&v[2])));
+        let sometimes = (0..400).filter(|&seed| varied(0.5, seed)[2] != 0).count();
+        assert!(
+            (160..240).contains(&sometimes),
+            "{sometimes} of 400 kits varied"
+        );
+        assert!((0..50).all(|seed| varied(0.0, seed) == [0, 0, 0]));
     }
 
     #[test]

@@ -9,7 +9,9 @@ use std::thread::JoinHandle;
 
 use anyhow::Result;
 
-use crate::augment::{concatenate, random_effect, random_spectral_envelope, random_timbre_shift};
+use crate::augment::{
+    concatenate, random_effect, random_spectral_envelope, random_timbre_shift, random_variations,
+};
 use burn::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -175,7 +177,8 @@ const PARTNER_SEED_OFFSET: u64 = 1 << 40;
 /// The examples of piece `seed` as training sees them, each augmentation applied with its
 /// probability: mixup with a partner piece at a random gain in [0.3, 1], concatenation with
 /// another piece at a random frame, one random audio effect; with `timbre_probability`, the
-/// piece and its partners are rendered with their parts' timbres varied.
+/// piece and its partners are rendered with their parts' timbres varied, and with
+/// `variation_probability` each part is played by another of the font's presets of its voice.
 pub fn training_examples(
     seed: u64,
     classes: &ClassList,
@@ -187,14 +190,16 @@ pub fn training_examples(
     // Its own stream, so configs without timbre variation draw exactly as before.
     let mut timbre_rng = StdRng::seed_from_u64(seed ^ 0x7469_6d62_7265);
     let vary = timbre_rng.random_bool(spec.timbre_probability.clamp(0.0, 1.0));
+    let mut variation_rng = StdRng::seed_from_u64(seed ^ 0x0076_6172_6961);
     let mut render = |seed: u64| {
-        render_piece(
-            seed,
-            classes,
-            &spec.procedural,
+        let mut score = generate(classes, &spec.procedural, seed);
+        random_variations(
+            &mut score,
             font,
-            vary.then_some(&mut timbre_rng),
-        )
+            spec.variation_probability,
+            &mut variation_rng,
+        );
+        render_labelled(&score, classes, font, seed, vary.then_some(&mut timbre_rng))
     };
     let mut piece = render(seed)?;
     let mut partner = |offset: u64| render(seed + offset * PARTNER_SEED_OFFSET);
@@ -229,6 +234,8 @@ pub struct DataSpec {
     pub effects_probability: f64,
     /// Share of pieces whose parts are each rendered with a varied timbre (0 = off).
     pub timbre_probability: f64,
+    /// Share of parts played by another of the font's presets of their voice (0 = off).
+    pub variation_probability: f64,
 }
 
 /// Renders pieces on `threads` background threads; examples arrive through [`ExampleStream::next`].

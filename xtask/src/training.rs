@@ -93,6 +93,11 @@ pub struct TrainingConfig {
     /// spectral envelope, so one SoundFont stands for many (0 = off).
     #[config(default = 0.0)]
     pub timbre_probability: f64,
+    /// Share of training parts played by one of the training font's other presets of their
+    /// voice where it has any (FluidR3's variation banks and its 24 extra kits), so those
+    /// classes are heard through more than one sample set (0 = off).
+    #[config(default = 0.0)]
+    pub variation_probability: f64,
     /// Weight of active cells in the frame instrument loss.
     #[config(default = 1.0)]
     pub instrument_positive_weight: f64,
@@ -592,6 +597,7 @@ pub fn train(
         concat_probability: config.concat_probability,
         effects_probability: config.effects_probability,
         timbre_probability: config.timbre_probability,
+        variation_probability: config.variation_probability,
     };
     let stream =
         ExampleStream::start(spec, classes.clone(), features.clone(), config.data_threads)?;
