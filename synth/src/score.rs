@@ -47,7 +47,7 @@ pub struct Part {
     /// Which of the font's sounds of this voice plays it, 0 being the General MIDI one: for a
     /// programme the bank (CC 0) its preset is taken from, on the percussion channel the kit
     /// (programme). Fonts keep other sounds of the same instrument there (FluidR3 a ukulele
-    /// and a mandolin beside its acoustic guitars, 24 kits beside the standard one), so
+    /// and a mandolin beside its acoustic guitars, 30 kits beside the standard one), so
     /// training can hear one instrument through more than one sample set. A variation the
     /// font lacks falls back to the General MIDI sound.
     pub variation: u8,

@@ -94,7 +94,7 @@ pub struct TrainingConfig {
     #[config(default = 0.0)]
     pub timbre_probability: f64,
     /// Share of training parts played by one of the training font's other presets of their
-    /// voice where it has any (FluidR3's variation banks and its 24 extra kits), so those
+    /// voice where it has any (FluidR3's variation banks and its 30 extra kits), so those
     /// classes are heard through more than one sample set (0 = off).
     #[config(default = 0.0)]
     pub variation_probability: f64,
