@@ -37,7 +37,24 @@ struct TemporalBlock {
     norm: BatchNorm,
 }
 
+/// Gain of the normalisation of a block added to a trained network: small enough that the
+/// network first computes almost what it did, large enough that gradients reach the new
+/// block through its ReLU (at zero gain every ReLU input would be 0 and the block would never
+/// learn).
+const ADDED_BLOCK_GAIN: f32 = 0.01;
+
 impl TemporalBlock {
+    fn new(hidden: usize, dilation: usize, device: &Device) -> Self {
+        Self {
+            conv: Conv1dConfig::new(hidden, hidden, 3)
+                .with_dilation(dilation)
+                // Burn's `Same` ignores dilation; a 3-tap kernel dilated by d needs d per side.
+                .with_padding(PaddingConfig1d::Explicit(dilation, dilation))
+                .init(device),
+            norm: BatchNormConfig::new(hidden).init(device),
+        }
+    }
+
     /// `[time, batch, hidden]` → `[time, batch, hidden]`.
     fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let kernel = TimeKernel::of_conv1d(&self.conv);
@@ -100,14 +117,7 @@ impl ModelConfig {
             blocks: self
                 .dilations
                 .iter()
-                .map(|&d| TemporalBlock {
-                    conv: Conv1dConfig::new(h, h, 3)
-                        .with_dilation(d)
-                        // Burn's `Same` ignores dilation; a 3-tap kernel dilated by d needs d per side.
-                        .with_padding(PaddingConfig1d::Explicit(d, d))
-                        .init(device),
-                    norm: BatchNormConfig::new(h).init(device),
-                })
+                .map(|&d| TemporalBlock::new(h, d, device))
                 .collect(),
             instrument_head: pointwise(self.classes),
             pitch_head: pointwise(PITCH_COUNT),
@@ -162,6 +172,24 @@ impl TimbreNet {
             .instrument_head
             .bias
             .map(|bias| bias.map(|b| b.add_scalar(shift)));
+        self
+    }
+
+    /// The network with residual blocks of `dilations` appended to its encoder, each starting
+    /// close to the identity: a trained model gains temporal context (notes that decay are
+    /// named from their attack seconds later) and goes on from what it knows instead of
+    /// from scratch.
+    pub fn deepened(mut self, dilations: &[usize], device: &Device) -> Self {
+        let hidden = self.input_conv_norm.gamma.dims()[0];
+        self.blocks.extend(dilations.iter().map(|&d| {
+            let mut block = TemporalBlock::new(hidden, d, device);
+            // Detached, so that the scaled gain is a trainable leaf rather than a product.
+            block.norm.gamma = block
+                .norm
+                .gamma
+                .map(|g| g.mul_scalar(ADDED_BLOCK_GAIN).detach().require_grad());
+            block
+        }));
         self
     }
 

@@ -489,7 +489,8 @@ fn model_config(config: &TrainingConfig, classes: &ClassList) -> ModelConfig {
 }
 
 /// The network of the model file at `path`, refused with the difference named unless it has
-/// the shape, front-end and classes a run of this config would train.
+/// the shape, front-end and classes a run of this config would train. A config whose
+/// dilations continue the model's grows it by those blocks ([`TimbreNet::deepened`]).
 fn starting_weights(
     path: &Path,
     shape: &ModelConfig,
@@ -500,8 +501,18 @@ fn starting_weights(
     let loaded = load_model(path, device)
         .with_context(|| format!("init_model {}: not a usable model file", path.display()))?;
     let side = &loaded.sidecar;
+    let added = shape
+        .dilations
+        .strip_prefix(side.model.dilations.as_slice())
+        .filter(|_| {
+            side.model
+                == ModelConfig {
+                    dilations: side.model.dilations.clone(),
+                    ..shape.clone()
+                }
+        });
     let different: Vec<&str> = [
-        (side.model != *shape, "network"),
+        (added.is_none(), "network"),
         (side.features != *features, "front-end"),
         (side.classes != *classes, "class list"),
     ]
@@ -510,13 +521,13 @@ fn starting_weights(
     .collect();
     if !different.is_empty() {
         anyhow::bail!(
-            "init_model {}: its {} differ from this config's (hidden, dilations, harmonic_channels and \
-             features must match the model it starts from)",
+            "init_model {}: its {} differ from this config's (hidden, harmonic_channels and \
+             features must match the model it starts from, and dilations begin with its own)",
             path.display(),
             different.join(" and ")
         );
     }
-    Ok(loaded.net)
+    Ok(loaded.net.deepened(added.unwrap_or_default(), device))
 }
 
 /// Runs (or resumes) training as `config` says, on `compute`.
@@ -890,21 +901,42 @@ mod tests {
         )
         .unwrap();
         let examples = validation_examples(&config, &classes, &features).unwrap();
-        let rescored = serde_json::to_value(evaluate(&start, &examples, &compute.device)).unwrap();
         let saved: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(first.run_dir.join("model.json")).unwrap(),
         )
         .unwrap();
-        for (name, value) in rescored.as_object().unwrap() {
-            let (now, then) = (
-                value.as_f64().unwrap(),
-                saved["metrics"][name].as_f64().unwrap(),
-            );
-            assert!(
-                (now - then).abs() < 1e-12,
-                "{name}: {now} against {then} as saved"
-            );
-        }
+        let assert_scores_as_saved = |net: &TimbreNet, tolerance: f64| {
+            let rescored = serde_json::to_value(evaluate(net, &examples, &compute.device)).unwrap();
+            for (name, value) in rescored.as_object().unwrap() {
+                let (now, then) = (
+                    value.as_f64().unwrap(),
+                    saved["metrics"][name].as_f64().unwrap(),
+                );
+                assert!(
+                    (now - then).abs() <= tolerance,
+                    "{name}: {now} against {then} as saved"
+                );
+            }
+        };
+        assert_scores_as_saved(&start, 1e-12);
+
+        // Dilations that continue the model's add blocks that start near the identity: the
+        // grown network scores almost as saved, and trains.
+        let deeper = config.clone().with_dilations(vec![1, 2, 4, 8, 16, 32]);
+        let grown = starting_weights(
+            &first.model,
+            &model_config(&deeper, &classes),
+            &features,
+            &classes,
+            &device,
+        )
+        .unwrap();
+        // Each block: a 3-tap convolution with bias, and a norm's scale, shift and statistics.
+        let hidden = deeper.hidden;
+        let block = hidden * hidden * 3 + hidden + 4 * hidden;
+        assert_eq!(grown.num_params(), start.num_params() + 2 * block);
+        assert_scores_as_saved(&grown, 0.02);
+        train(&deeper, &run("deeper"), &compute, false).unwrap();
 
         train(&config, &second, &compute, false).unwrap();
         let sidecar: serde_json::Value = serde_json::from_str(
@@ -919,6 +951,9 @@ mod tests {
 
         let wider = config.clone().with_hidden(12);
         let error = train(&wider, &run("third"), &compute, false).unwrap_err();
+        assert!(format!("{error:#}").contains("network"), "{error:#}");
+        let reordered = config.clone().with_dilations(vec![2, 1, 4, 8]);
+        let error = train(&reordered, &run("fourth"), &compute, false).unwrap_err();
         assert!(format!("{error:#}").contains("network"), "{error:#}");
     }
 
