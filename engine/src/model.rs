@@ -38,10 +38,11 @@ struct TemporalBlock {
 }
 
 /// Gain of the normalisation of a block added to a trained network: small enough that the
-/// network first computes almost what it did, large enough that gradients reach the new
-/// block through its ReLU (at zero gain every ReLU input would be 0 and the block would never
-/// learn).
-const ADDED_BLOCK_GAIN: f32 = 0.01;
+/// network first computes almost what it did, large enough that the block learns within a
+/// short run (at zero gain every ReLU input would be 0 and it would never learn; at 0.01 the
+/// default model grown by two blocks followed the ungrown run's training loss to four digits
+/// for 1000 steps).
+const ADDED_BLOCK_GAIN: f32 = 0.1;
 
 impl TemporalBlock {
     fn new(hidden: usize, dilation: usize, device: &Device) -> Self {
