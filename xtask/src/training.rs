@@ -892,14 +892,11 @@ mod tests {
         let config = tiny_config(2).with_init_model(Some(first.model.display().to_string()));
         let (classes, features) = (ClassList::default_gm(), config.features.clone());
         let device = compute.device.clone().autodiff();
-        let start = starting_weights(
-            &first.model,
-            &model_config(&config, &classes),
-            &features,
-            &classes,
-            &device,
-        )
-        .unwrap();
+        let start_from_first = |config: &TrainingConfig| {
+            let shape = model_config(config, &classes);
+            starting_weights(&first.model, &shape, &features, &classes, &device).unwrap()
+        };
+        let start = start_from_first(&config);
         let examples = validation_examples(&config, &classes, &features).unwrap();
         let saved: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(first.run_dir.join("model.json")).unwrap(),
@@ -923,14 +920,7 @@ mod tests {
         // Dilations that continue the model's add blocks that start near the identity: the
         // grown network scores almost as saved, and trains.
         let deeper = config.clone().with_dilations(vec![1, 2, 4, 8, 16, 32]);
-        let grown = starting_weights(
-            &first.model,
-            &model_config(&deeper, &classes),
-            &features,
-            &classes,
-            &device,
-        )
-        .unwrap();
+        let grown = start_from_first(&deeper);
         // Each block: a 3-tap convolution with bias, and a norm's scale, shift and statistics.
         let hidden = deeper.hidden;
         let block = hidden * hidden * 3 + hidden + 4 * hidden;
