@@ -177,9 +177,8 @@ impl TimbreNet {
     }
 
     /// The network with residual blocks of `dilations` appended to its encoder, each starting
-    /// close to the identity: a trained model gains temporal context (notes that decay are
-    /// named from their attack seconds later) and goes on from what it knows instead of
-    /// from scratch.
+    /// close to the identity, so that a trained model can gain temporal context and go on from
+    /// what it knows instead of starting over.
     pub fn deepened(mut self, dilations: &[usize], device: &Device) -> Self {
         let hidden = self.input_conv_norm.gamma.dims()[0];
         self.blocks.extend(dilations.iter().map(|&d| {
