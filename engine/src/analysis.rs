@@ -1,10 +1,11 @@
 //! The whole analysis of a signal: resample → features → 1 s windows → model → stitched
-//! frame timeline → notes. The CLI, the tests, the benchmarks and xtask's evaluation all call
-//! [`Analyzer`]; the live worker drives the same pieces window by window.
+//! frame timeline → identity carry → notes. The CLI, the tests, the benchmarks and xtask's
+//! evaluation all call [`Analyzer`]; the live worker drives the same pieces window by window.
 
 use burn::prelude::*;
 
 use crate::audio_file::MonoAudio;
+use crate::carry::IdentityCarry;
 use crate::classes::PITCH_COUNT;
 use crate::compute::ComputeDevice;
 use crate::features::{FeatureStream, frame_count};
@@ -153,7 +154,8 @@ impl Analyzer {
                 starts.len(),
             );
         }
-        let predictions = timeline.into_predictions(frames);
+        let mut predictions = timeline.into_predictions(frames);
+        IdentityCarry::new(&predictions.classes, self.notes.off_threshold).apply(&mut predictions);
         let notes = track_notes(&predictions.classes, &predictions.pianoroll, self.notes);
         Analysis { predictions, notes }
     }

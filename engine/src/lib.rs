@@ -3,13 +3,14 @@
 //! CLI, xtask and the tests drive the same code.
 //!
 //! Data flow: [`audio_file`] / live audio → [`resample`] → [`features`] → [`model`] over 1 s
-//! windows → [`timeline`] stitching → [`notes`]; [`analysis`] runs the whole chain on a
-//! file, [`live`] on a stream, and [`worker`] runs [`live`] on its own thread for the plugin
-//! and the live app.
+//! windows → [`timeline`] stitching → [`carry`] → [`notes`]; [`analysis`] runs the whole
+//! chain on a file, [`live`] on a stream, and [`worker`] runs [`live`] on its own thread for
+//! the plugin and the live app.
 
 pub mod allocator;
 pub mod analysis;
 pub mod audio_file;
+pub mod carry;
 pub mod classes;
 pub mod compute;
 pub mod features;

@@ -1,10 +1,11 @@
 //! Live analysis of an endless stream at any sample rate: the same resampler, front-end,
-//! model, stitching and note tracker as a file, run window by window every hop, handing out
+//! model, stitching, identity carry and note tracker as a file, run window by window every hop, handing out
 //! each frame once it has its full-weight prediction (see [`SETTLE_FRAMES`]).
 
 use std::time::{Duration, Instant};
 
 use crate::analysis::Analyzer;
+use crate::carry::IdentityCarry;
 use crate::classes::PITCH_COUNT;
 use crate::compute::ComputeDevice;
 use crate::features::FeatureStream;
@@ -64,6 +65,7 @@ pub struct LiveAnalyzer {
     frames: Vec<f32>,
     frames_origin: usize,
     timeline: FrameTimeline,
+    carry: IdentityCarry,
     tracker: NoteTracker,
     notes: NoteTrackerConfig,
     next_window_end: usize,
@@ -93,6 +95,7 @@ impl LiveAnalyzer {
             frames: silent.repeat(WINDOW_FRAMES),
             frames_origin: 0,
             timeline,
+            carry: IdentityCarry::new(&classes, notes.off_threshold),
             tracker: NoteTracker::new(&classes, notes),
             notes,
             next_window_end: WINDOW_FRAMES + hop_frames,
@@ -128,6 +131,7 @@ impl LiveAnalyzer {
         if notes != self.notes {
             self.notes = notes;
             self.tracker.set_config(notes);
+            self.carry.set_sounding_threshold(notes.off_threshold);
         }
     }
 
@@ -214,7 +218,8 @@ impl LiveAnalyzer {
         out.clip = predictions.last().map(|p| p.clip.clone());
         let last_end = *ends.last().expect("at least one window ran");
         let first_internal = self.timeline.origin();
-        let settled = self.timeline.take_frames_before(last_end - SETTLE_FRAMES);
+        let mut settled = self.timeline.take_frames_before(last_end - SETTLE_FRAMES);
+        self.carry.apply(&mut settled);
         out.first_frame = first_internal - WINDOW_FRAMES;
         out.instrument.extend_from_slice(&settled.instrument);
         let roll = settled.classes.len() * PITCH_COUNT;
