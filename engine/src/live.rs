@@ -1,6 +1,6 @@
 //! Live analysis of an endless stream at any sample rate: the same resampler, front-end,
-//! model, stitching, identity carry and note tracker as a file, run window by window every hop, handing out
-//! each frame once it has its full-weight prediction (see [`SETTLE_FRAMES`]).
+//! model, stitching, identity carry and note tracker as a file, run window by window every
+//! hop, handing out each frame once it has its full-weight prediction (see [`SETTLE_FRAMES`]).
 
 use std::time::{Duration, Instant};
 
