@@ -37,6 +37,7 @@ pub struct Analyzer {
     compute: ComputeDevice,
     hop_frames: usize,
     notes: NoteTrackerConfig,
+    identity_carry: bool,
 }
 
 impl Analyzer {
@@ -49,7 +50,16 @@ impl Analyzer {
             compute,
             hop_frames: hop_frames.clamp(1, WINDOW_FRAMES),
             notes: NoteTrackerConfig::default(),
+            identity_carry: true,
         }
+    }
+
+    /// The same analyser without the identity carry in [`Self::analyze`], so an evaluation
+    /// can measure what the carry adds (`xtask eval --no-identity-carry`); live analysis
+    /// always carries.
+    pub fn without_identity_carry(mut self) -> Self {
+        self.identity_carry = false;
+        self
     }
 
     /// The model in use.
@@ -155,7 +165,10 @@ impl Analyzer {
             );
         }
         let mut predictions = timeline.into_predictions(frames);
-        IdentityCarry::new(&predictions.classes, self.notes.off_threshold).apply(&mut predictions);
+        if self.identity_carry {
+            IdentityCarry::new(&predictions.classes, self.notes.off_threshold)
+                .apply(&mut predictions);
+        }
         let notes = track_notes(&predictions.classes, &predictions.pianoroll, self.notes);
         Analysis { predictions, notes }
     }

@@ -129,6 +129,9 @@ enum Command {
         /// cpu, gpu or auto.
         #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
         backend: BackendChoice,
+        /// Score without the identity carry (the ablation of the model card).
+        #[arg(long)]
+        no_identity_carry: bool,
     },
     /// Set a trained model's instrument operating point on fresh held-out-font music (seeds
     /// `eval` never draws) and write the calibrated model.
@@ -282,6 +285,7 @@ fn main() -> Result<()> {
             font,
             out,
             backend,
+            no_identity_carry,
         } => {
             if (instruments.is_some() || font.is_some()) && data != "validation" {
                 bail!("--instruments and --font set the validation music; {data} has its own");
@@ -292,7 +296,10 @@ fn main() -> Result<()> {
                 bail!("{problem}");
             }
             let classes = model.sidecar.classes.clone();
-            let analyzer = Analyzer::new(model, compute, DEFAULT_FILE_HOP_FRAMES);
+            let mut analyzer = Analyzer::new(model, compute, DEFAULT_FILE_HOP_FRAMES);
+            if no_identity_carry {
+                analyzer = analyzer.without_identity_carry();
+            }
             let annotated = if data == "validation" {
                 let mut procedural = ProceduralConfig::default();
                 if let Some(count) = instruments {
