@@ -1,11 +1,13 @@
-//! Engine speed: front-end per 1 s window, model per 1 s window on one CPU thread, and the
-//! real-time factor of analysing a 60 s rendered file. Run with `cargo xtask bench`.
+//! Engine speed: front-end per 1 s window, model per 1 s window on one CPU thread, the
+//! real-time factor of analysing a 60 s rendered file, and the identity carry over that file's
+//! frames. Run with `cargo xtask bench`.
 
 use std::hint::black_box;
 use std::time::Instant;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
+use timbrescope_engine::carry::IdentityCarry;
 use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::features::{FeatureStream, frame_count};
 use timbrescope_engine::model_file::built_in_model;
@@ -84,6 +86,15 @@ fn bench(c: &mut Criterion) {
         "analyze real-time factor on a 60 s file: {:.4} (processing time / audio time)",
         seconds / 60.0
     );
+
+    // The carry runs on every frame, in a file and live; here over the file's 6000 frames.
+    c.bench_function("identity carry over 60 s of frames", |b| {
+        b.iter_batched_ref(
+            || analysis.predictions.clone(),
+            |frames| IdentityCarry::new(&frames.classes, 0.3).apply(frames),
+            BatchSize::LargeInput,
+        )
+    });
 }
 
 criterion_group!(benches, bench);
