@@ -48,7 +48,7 @@ impl IdentityCarry {
     /// Raises one frame's pianoroll `[C][88]` cells to the identity of their pitch's
     /// sounding note, capped by the pitch's activity `[88]`, and each class's activity `[C]`
     /// to its strongest cell. Never lowers a value; allocates nothing.
-    pub fn apply_frame(&mut self, instrument: &mut [f32], pitch: &[f32], pianoroll: &mut [f32]) {
+    fn apply_frame(&mut self, instrument: &mut [f32], pitch: &[f32], pianoroll: &mut [f32]) {
         for (p, &pitch_p) in pitch.iter().enumerate() {
             let cells = (0..self.pitched.len()).map(|c| c * PITCH_COUNT + p);
             if pitch_p < self.sounding_threshold {
