@@ -68,8 +68,8 @@ impl IdentityCarry {
         }
     }
 
-    /// Applies [`Self::apply_frame`] to every frame of `frames` in order: the next frames of
-    /// the stream this carry follows.
+    /// Carries identities through every frame of `frames` in order (the next frames of the
+    /// stream this carry follows). Never lowers a value; allocates nothing.
     pub fn apply(&mut self, frames: &mut FramePredictions) {
         let classes = self.pitched.len();
         let rows = frames
