@@ -52,8 +52,11 @@ impl IdentityCarry {
         for (p, &pitch_p) in pitch.iter().enumerate() {
             let cells = (0..self.pitched.len()).map(|c| c * PITCH_COUNT + p);
             if pitch_p < self.sounding_threshold {
-                self.sounding_frames[p] = 0;
-                cells.for_each(|i| self.identity[i] = 0.0);
+                // Only a pitch that was sounding has an identity to forget; most are silent.
+                if self.sounding_frames[p] > 0 {
+                    self.sounding_frames[p] = 0;
+                    cells.for_each(|i| self.identity[i] = 0.0);
+                }
                 continue;
             }
             let in_attack = self.sounding_frames[p] < ATTACK_FRAMES;
