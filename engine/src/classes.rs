@@ -21,6 +21,8 @@ pub fn note_name(midi: u8) -> String {
 }
 /// Number of pitches on the pitch axis: MIDI 21–108, the piano range.
 pub const PITCH_COUNT: usize = 88;
+/// Number of General MIDI programmes (melodic voices 0–127).
+pub const GM_PROGRAMMES: usize = 128;
 /// MIDI channel index (0-based) that General MIDI reserves for percussion.
 pub const GM_PERCUSSION_CHANNEL: u8 = 9;
 

@@ -28,6 +28,11 @@ pub struct ModelConfig {
     pub dilations: Vec<usize>,
     /// The pitch-equivariant branch, when the network has one (models before it do not).
     pub harmonic: Option<HarmonicConfig>,
+    /// Outputs of a per-frame head that names the General MIDI programme, when the network
+    /// has one: a training target finer than the class, so that a class whose programmes
+    /// sound nothing alike (grand piano, harpsichord, clavinet) is learnt as the union of
+    /// sounds it is. Analysis never reads it.
+    pub programmes: Option<usize>,
 }
 
 /// A residual dilated convolution over time.
@@ -76,6 +81,7 @@ pub struct TimbreNet {
     pianoroll_head: Conv1d,
     attention_head: Conv1d,
     harmonic: Option<HarmonicBranch>,
+    programme_head: Option<Conv1d>,
 }
 
 /// Raw head outputs, for the training loss (which wants logits for numerical stability).
@@ -125,6 +131,7 @@ impl ModelConfig {
             pianoroll_head: pointwise(self.classes * PITCH_COUNT),
             attention_head: pointwise(self.classes),
             harmonic: self.harmonic.as_ref().map(|h| h.init(self.classes, device)),
+            programme_head: self.programmes.map(pointwise),
         }
     }
 }
@@ -134,6 +141,22 @@ impl TimbreNet {
     /// time-major, `[time, batch, channels]`, its convolutions as matrix products (see
     /// [`crate::time_conv`]).
     pub fn forward_logits(&self, features: Tensor<3>) -> ModelLogits {
+        self.logits_and_encoding(features).0
+    }
+
+    /// [`Self::forward_logits`] and, for a network with a programme head, its per-frame
+    /// programme logits `[batch, time, programmes]`: what training fits.
+    pub fn forward_training_logits(&self, features: Tensor<3>) -> (ModelLogits, Option<Tensor<3>>) {
+        let (logits, encoding) = self.logits_and_encoding(features);
+        let programmes = self
+            .programme_head
+            .as_ref()
+            .map(|conv| TimeKernel::of_conv1d(conv).apply(encoding).swap_dims(0, 1));
+        (logits, programmes)
+    }
+
+    /// The heads' logits and the encoder's output, time-major `[time, batch, hidden]`.
+    fn logits_and_encoding(&self, features: Tensor<3>) -> (ModelLogits, Tensor<3>) {
         let [batch, time, _] = features.dims();
         let harmonic = self.harmonic.as_ref().map(|h| h.forward(features.clone()));
         let x = norm_last(&self.input_norm, features.swap_dims(0, 1));
@@ -157,12 +180,13 @@ impl TimbreNet {
         let clip = (attention * sigmoid(instrument.clone()))
             .sum_dim(1)
             .reshape([batch, classes]);
-        ModelLogits {
+        let logits = ModelLogits {
             instrument,
             pitch,
             pianoroll,
             clip,
-        }
+        };
+        (logits, x)
     }
 
     /// The network with every instrument logit moved by `shift`. A calibration picks the
@@ -190,6 +214,15 @@ impl TimbreNet {
                 .map(|g| g.mul_scalar(ADDED_BLOCK_GAIN).detach().require_grad());
             block
         }));
+        self
+    }
+
+    /// The network with a freshly initialised programme head of `programmes` outputs (see
+    /// [`ModelConfig::programmes`]), so that a trained model can go on learning with the finer
+    /// target.
+    pub fn with_programme_head(mut self, programmes: usize, device: &Device) -> Self {
+        let hidden = self.input_conv_norm.gamma.dims()[0];
+        self.programme_head = Some(Conv1dConfig::new(hidden, programmes, 1).init(device));
         self
     }
 

@@ -1,6 +1,6 @@
 //! Frame labels of a score, on the engine's 100 frames/s grid: exactly what was played.
 
-use timbrescope_engine::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
+use timbrescope_engine::classes::{ClassList, GM_PROGRAMMES, LOWEST_MIDI_NOTE, PITCH_COUNT};
 use timbrescope_engine::features::FRAMES_PER_SECOND;
 
 use crate::score::{Score, Voice};
@@ -20,6 +20,9 @@ pub struct FrameLabels {
     pub pianoroll: Vec<f32>,
     /// `[classes]`: the class plays somewhere in the stretch.
     pub clip: Vec<f32>,
+    /// `[frames][128]`: the General MIDI programme of each sounding melodic note, the finer
+    /// target of a model's programme head.
+    pub programme: Vec<f32>,
 }
 
 impl FrameLabels {
@@ -32,6 +35,7 @@ impl FrameLabels {
             pitch: vec![0.0; frames * PITCH_COUNT],
             pianoroll: vec![0.0; frames * classes * PITCH_COUNT],
             clip: vec![0.0; classes],
+            programme: vec![0.0; frames * GM_PROGRAMMES],
         }
     }
 
@@ -47,6 +51,7 @@ impl FrameLabels {
             pitch: rows(&self.pitch, PITCH_COUNT),
             pianoroll: rows(&self.pianoroll, self.classes * PITCH_COUNT),
             clip: vec![0.0; self.classes],
+            programme: rows(&self.programme, GM_PROGRAMMES),
         };
         window.refresh_clip();
         window
@@ -68,6 +73,7 @@ impl FrameLabels {
 /// Labels `score` over `frames` frames. A note is active in the frames whose centre lies in
 /// `[onset, offset)`; notes of programmes or keys outside `classes` are left unlabelled, and
 /// percussion marks instrument activity only. Pitches outside MIDI 21–108 mark activity only.
+/// A melodic note also marks its programme.
 pub fn label_score(score: &Score, classes: &ClassList, frames: usize) -> FrameLabels {
     let c = classes.len();
     let mut labels = FrameLabels::silent(frames, c);
@@ -85,8 +91,15 @@ pub fn label_score(score: &Score, classes: &ClassList, frames: usize) -> FrameLa
                 .filter(|&p| p < PITCH_COUNT);
             let first = (note.onset * fps).ceil().max(0.0) as usize;
             let end = ((note.offset() * fps).ceil().max(0.0) as usize).min(frames);
+            let programme = match part.voice {
+                Voice::Program(p) => Some(usize::from(p)),
+                Voice::Percussion => None,
+            };
             for t in first..end {
                 labels.instrument[t * c + class] = 1.0;
+                if let Some(p) = programme {
+                    labels.programme[t * GM_PROGRAMMES + p] = 1.0;
+                }
                 if let Some(p) = pitch {
                     labels.pitch[t * PITCH_COUNT + p] = 1.0;
                     labels.pianoroll[(t * c + class) * PITCH_COUNT + p] = 1.0;

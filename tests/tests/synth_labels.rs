@@ -1,6 +1,6 @@
 //! The synthesiser's labels line up with the audio it renders.
 
-use timbrescope_engine::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
+use timbrescope_engine::classes::{ClassList, GM_PROGRAMMES, LOWEST_MIDI_NOTE, PITCH_COUNT};
 use timbrescope_engine::features::{
     ANALYSIS_RATE, FeatureConfig, FeatureStream, HOP_SAMPLES, frame_count,
 };
@@ -153,7 +153,7 @@ fn a_variation_preset_plays_the_same_notes_with_another_sound() {
 }
 
 #[test]
-fn a_rendered_note_is_labelled_in_exactly_its_frames_and_at_its_pitch() {
+fn a_rendered_note_is_labelled_in_exactly_its_frames_at_its_pitch_and_programme() {
     // A4 on a church organ (GM 19) from 0.5 s to 1.2 s in 2 s of audio.
     let (key, onset, duration) = (69u8, 0.5, 0.7);
     let part = Part::new(Voice::Program(19), notes(&[(key, onset, duration)]));
@@ -185,6 +185,15 @@ fn a_rendered_note_is_labelled_in_exactly_its_frames_and_at_its_pitch() {
             .collect();
         assert_eq!(row, expected.as_slice(), "pitch labels of frame {t}");
     }
+    let programme_frames: Vec<(usize, usize)> = (0..frames * GM_PROGRAMMES)
+        .filter(|&i| labels.programme[i] > 0.0)
+        .map(|i| (i / GM_PROGRAMMES, i % GM_PROGRAMMES))
+        .collect();
+    let expected: Vec<(usize, usize)> = active.iter().map(|&t| (t, 19)).collect();
+    assert_eq!(
+        programme_frames, expected,
+        "programme labels (frame, programme)"
+    );
 
     assert_note_heard(&audio, key, &active);
 }

@@ -8,7 +8,7 @@
 
 use rand::Rng;
 use rand::rngs::StdRng;
-use timbrescope_engine::classes::PITCH_COUNT;
+use timbrescope_engine::classes::{GM_PROGRAMMES, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, HOP_SAMPLES};
 use timbrescope_synth::SoundFont;
 use timbrescope_synth::render::TimbreShift;
@@ -42,6 +42,11 @@ pub fn concatenate(
         &mut mine.pianoroll,
         &theirs.pianoroll,
         cut_frame * c * PITCH_COUNT,
+    );
+    splice(
+        &mut mine.programme,
+        &theirs.programme,
+        cut_frame * GM_PROGRAMMES,
     );
     mine.refresh_clip();
     first
@@ -344,7 +349,10 @@ mod tests {
     fn concatenation_takes_labels_from_each_side_of_the_cut() {
         let labelled = |value: f32, class: usize| {
             let mut labels = FrameLabels::silent(200, 3);
-            (0..200).for_each(|t| labels.instrument[t * 3 + class] = value);
+            (0..200).for_each(|t| {
+                labels.instrument[t * 3 + class] = value;
+                labels.programme[t * GM_PROGRAMMES + class] = value;
+            });
             labels.clip[class] = value;
             LabelledAudio {
                 samples: vec![value * (class + 1) as f32; 200 * HOP_SAMPLES],
@@ -357,6 +365,12 @@ mod tests {
         assert_eq!(joined.samples[80 * HOP_SAMPLES], 3.0);
         assert_eq!(&joined.labels.instrument[79 * 3..80 * 3], &[1.0, 0.0, 0.0]);
         assert_eq!(&joined.labels.instrument[80 * 3..81 * 3], &[0.0, 0.0, 1.0]);
+        let programmes =
+            |t: usize| &joined.labels.programme[t * GM_PROGRAMMES..t * GM_PROGRAMMES + 3];
+        assert_eq!(
+            (programmes(79), programmes(80)),
+            (&[1.0, 0.0, 0.0][..], &[0.0, 0.0, 1.0][..])
+        );
         assert_eq!(joined.labels.clip, vec![1.0, 0.0, 1.0]);
     }
 }

@@ -15,7 +15,7 @@ use crate::augment::{
 use burn::prelude::*;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use timbrescope_engine::classes::{ClassList, PITCH_COUNT};
+use timbrescope_engine::classes::{ClassList, GM_PROGRAMMES, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, FeatureConfig, FeatureStream, frame_count};
 use timbrescope_engine::resample::resample;
 use timbrescope_engine::timeline::WINDOW_FRAMES;
@@ -133,6 +133,7 @@ pub fn mixup(mut base: LabelledAudio, other: &LabelledAudio, gain: f32) -> Label
     union(&mut base.labels.pitch, &other.labels.pitch);
     union(&mut base.labels.pianoroll, &other.labels.pianoroll);
     union(&mut base.labels.clip, &other.labels.clip);
+    union(&mut base.labels.programme, &other.labels.programme);
     base
 }
 
@@ -319,6 +320,8 @@ pub struct Batch {
     pub clip: Tensor<2>,
     /// `[batch, C]`: which classes each example is labelled for.
     pub known: Tensor<2>,
+    /// `[batch, 100, 128]`: the General MIDI programmes sounding in each frame.
+    pub programme: Tensor<3>,
 }
 
 /// Stacks examples into a [`Batch`].
@@ -349,6 +352,10 @@ pub fn batch(examples: &[Example], device: &Device) -> Batch {
         ),
         clip: Tensor::from_data(TensorData::new(stack(&|e| &e.labels.clip), [n, c]), device),
         known: Tensor::from_data(TensorData::new(stack(&|e| &e.known), [n, c]), device),
+        programme: Tensor::from_data(
+            TensorData::new(stack(&|e| &e.labels.programme), [n, t, GM_PROGRAMMES]),
+            device,
+        ),
     }
 }
 
@@ -467,5 +474,9 @@ mod tests {
             union(&a.labels.pianoroll, &b.labels.pianoroll)
         );
         assert_eq!(mixed.labels.clip, union(&a.labels.clip, &b.labels.clip));
+        assert_eq!(
+            mixed.labels.programme,
+            union(&a.labels.programme, &b.labels.programme)
+        );
     }
 }

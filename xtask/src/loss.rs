@@ -88,13 +88,35 @@ pub struct MultitaskLoss {
     pub pianoroll: Tensor<1>,
     /// Attention-pooled clip scores.
     pub clip: Tensor<1>,
+    /// Frame General MIDI programmes, for a network with a programme head (zero otherwise).
+    pub programme: Tensor<1>,
 }
 
 impl MultitaskLoss {
-    /// Computes every term for `logits` against `batch`.
-    pub fn new(logits: ModelLogits, batch: &Batch, weights: LossWeights) -> Self {
-        let frames = logits.instrument.dims()[1];
+    /// Computes every term for `logits` (and `programmes`, the programme head's logits where
+    /// the network has one) against `batch`. The programme term is weighted like the
+    /// instrument term and scaled by programmes per class, so each of its cells pulls as
+    /// hard as an instrument cell does.
+    pub fn new(
+        logits: ModelLogits,
+        programmes: Option<Tensor<3>>,
+        batch: &Batch,
+        weights: LossWeights,
+    ) -> Self {
+        let [_, frames, classes] = logits.instrument.dims();
+        let programme = match programmes {
+            Some(programmes) => {
+                let per_class = programmes.dims()[2] as f64 / classes as f64;
+                bce_with_logits(
+                    programmes,
+                    batch.programme.clone(),
+                    weights.instrument_positive,
+                ) * per_class
+            }
+            None => Tensor::zeros([1], &batch.known.device()),
+        };
         Self {
+            programme,
             instrument: masked_bce_with_logits(
                 logits.instrument,
                 batch.instrument.clone(),
@@ -113,7 +135,11 @@ impl MultitaskLoss {
 
     /// The sum that is minimised.
     pub fn total(&self) -> Tensor<1> {
-        self.instrument.clone() + self.pitch.clone() + self.pianoroll.clone() + self.clip.clone()
+        self.instrument.clone()
+            + self.pitch.clone()
+            + self.pianoroll.clone()
+            + self.clip.clone()
+            + self.programme.clone()
     }
 }
 

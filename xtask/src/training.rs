@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
-use timbrescope_engine::classes::ClassList;
+use timbrescope_engine::classes::{ClassList, GM_PROGRAMMES};
 use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::features::FeatureConfig;
 use timbrescope_engine::harmonic::HarmonicConfig;
@@ -98,6 +98,11 @@ pub struct TrainingConfig {
     /// classes are heard through more than one sample set (0 = off).
     #[config(default = 0.0)]
     pub variation_probability: f64,
+    /// Trains a per-frame head that names each sounding note's General MIDI programme beside
+    /// the class heads (see `ModelConfig::programmes`); a model started from one without it
+    /// gets a fresh head.
+    #[config(default = false)]
+    pub programme_head: bool,
     /// Weight of active cells in the frame instrument loss.
     #[config(default = 1.0)]
     pub instrument_positive_weight: f64,
@@ -455,15 +460,16 @@ fn pretrain_stage(
 }
 
 /// One Adam step on `batch`; returns the updated network and the loss terms before the step
-/// (total, instrument, pitch, pianoroll, clip).
+/// (total, instrument, pitch, pianoroll, clip, programme).
 pub fn optimisation_step(
     net: TimbreNet,
     optim: &mut ModuleOptimizer,
     batch: &Batch,
     weights: LossWeights,
     learning_rate: f64,
-) -> (TimbreNet, [f64; 5]) {
-    let loss = MultitaskLoss::new(net.forward_logits(batch.features.clone()), batch, weights);
+) -> (TimbreNet, [f64; 6]) {
+    let (logits, programmes) = net.forward_training_logits(batch.features.clone());
+    let loss = MultitaskLoss::new(logits, programmes, batch, weights);
     let total = loss.total();
     let values = [
         &total,
@@ -471,6 +477,7 @@ pub fn optimisation_step(
         &loss.pitch,
         &loss.pianoroll,
         &loss.clip,
+        &loss.programme,
     ]
     .map(|t| f64::from(t.clone().into_scalar::<f32>()));
     let grads = GradientsParams::from_grads(total.backward(), &net);
@@ -486,6 +493,7 @@ fn model_config(config: &TrainingConfig, classes: &ClassList) -> ModelConfig {
         .with_hidden(config.hidden)
         .with_dilations(config.dilations.clone())
         .with_harmonic(harmonic)
+        .with_programmes(config.programme_head.then_some(GM_PROGRAMMES))
 }
 
 /// The network of the model file at `path`, refused with the difference named unless it has
@@ -508,9 +516,12 @@ fn starting_weights(
             side.model
                 == ModelConfig {
                     dilations: side.model.dilations.clone(),
+                    // A model without a programme head may gain one, never lose one.
+                    programmes: side.model.programmes.and(shape.programmes),
                     ..shape.clone()
                 }
         });
+    let new_programme_head = shape.programmes.filter(|_| side.model.programmes.is_none());
     let different: Vec<&str> = [
         (added.is_none(), "network"),
         (side.features != *features, "front-end"),
@@ -522,12 +533,17 @@ fn starting_weights(
     if !different.is_empty() {
         anyhow::bail!(
             "init_model {}: its {} differ from this config's (hidden, harmonic_channels and \
-             features must match the model it starts from, and dilations begin with its own)",
+             features must match the model it starts from, dilations begin with its own, and \
+             a programme head is only ever added)",
             path.display(),
             different.join(" and ")
         );
     }
-    Ok(loaded.net.deepened(added.unwrap_or_default(), device))
+    let net = loaded.net.deepened(added.unwrap_or_default(), device);
+    Ok(match new_programme_head {
+        Some(programmes) => net.with_programme_head(programmes, device),
+        None => net,
+    })
 }
 
 /// Runs (or resumes) training as `config` says, on `compute`.
@@ -620,7 +636,7 @@ pub fn train(
     let log_path = paths.run_dir.join("metrics.csv");
     let mut log = open_log(
         &log_path,
-        "step,loss,instrument_loss,pitch_loss,pianoroll_loss,clip_loss,instrument_f1_micro,pitch_f1,pianoroll_f1,clip_lrap,examples_per_s",
+        "step,loss,instrument_loss,pitch_loss,pianoroll_loss,clip_loss,programme_loss,instrument_f1_micro,pitch_f1,pianoroll_f1,clip_lrap,examples_per_s",
     )?;
     let bar = ProgressBar::new(config.steps as u64).with_position(progress.step as u64);
     bar.set_style(
@@ -629,7 +645,7 @@ pub fn train(
     );
     let started = Instant::now();
     let mut interval_start = (Instant::now(), progress.step);
-    let mut sums = [0.0f64; 5];
+    let mut sums = [0.0f64; 6];
     while progress.step < config.steps {
         let examples: Vec<Example> = (0..config.batch_size).map(|_| stream.next()).collect();
         let values;
@@ -653,13 +669,14 @@ pub fn train(
             let mean = sums.map(|s| s / steps);
             writeln!(
                 log,
-                "{},{:.5},{:.5},{:.5},{:.5},{:.5},{:.4},{:.4},{:.4},{:.4},{:.2}",
+                "{},{:.5},{:.5},{:.5},{:.5},{:.5},{:.5},{:.4},{:.4},{:.4},{:.4},{:.2}",
                 progress.step,
                 mean[0],
                 mean[1],
                 mean[2],
                 mean[3],
                 mean[4],
+                mean[5],
                 metrics.instrument_f1_micro,
                 metrics.pitch_f1,
                 metrics.pianoroll_f1,
@@ -670,7 +687,7 @@ pub fn train(
                 "step {}: {:?}, {throughput:.1} examples/s",
                 progress.step, metrics
             ));
-            sums = [0.0; 5];
+            sums = [0.0; 6];
             interval_start = (Instant::now(), progress.step);
 
             let wall = progress.wall_seconds + started.elapsed().as_secs_f64();
@@ -928,6 +945,23 @@ mod tests {
         assert_scores_as_saved(&grown, 0.02);
         train(&deeper, &run("deeper"), &compute, false).unwrap();
 
+        // A programme head is added beside the other heads and changes none of their outputs;
+        // a model that has one cannot start a run without one.
+        let headed_config = config.clone().with_programme_head(true);
+        let headed = start_from_first(&headed_config);
+        assert_eq!(
+            headed.num_params(),
+            start.num_params() + hidden * GM_PROGRAMMES + GM_PROGRAMMES
+        );
+        assert_scores_as_saved(&headed, 1e-12);
+        let headed_run = run("headed");
+        train(&headed_config, &headed_run, &compute, false).unwrap();
+        let headless = config
+            .clone()
+            .with_init_model(Some(headed_run.model.display().to_string()));
+        let error = train(&headless, &run("headless"), &compute, false).unwrap_err();
+        assert!(format!("{error:#}").contains("network"), "{error:#}");
+
         train(&config, &second, &compute, false).unwrap();
         let sidecar: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(second.run_dir.join("checkpoint/model.json")).unwrap(),
@@ -948,7 +982,8 @@ mod tests {
     }
 
     #[test]
-    fn a_few_steps_on_a_tiny_model_lower_the_loss_with_and_without_the_harmonic_branch() {
+    fn a_few_steps_on_a_tiny_model_lower_the_loss_with_and_without_the_harmonic_branch_and_programme_head()
+     {
         let classes = ClassList::default_gm();
         let features = FeatureConfig::default();
         let font = load_soundfont(Path::new(TRAINING_FONT)).unwrap();
@@ -968,13 +1003,15 @@ mod tests {
             pitch_positive: 1.0,
             pianoroll_positive: 5.0,
         };
-        for harmonic_channels in [0, 4] {
+        for (harmonic_channels, programme_head) in [(0, false), (4, true)] {
             device.seed(3);
             let config = TrainingConfig::new()
                 .with_hidden(16)
-                .with_harmonic_channels(harmonic_channels);
+                .with_harmonic_channels(harmonic_channels)
+                .with_programme_head(programme_head);
             let shape = model_config(&config, &classes);
             assert_eq!(shape.harmonic.is_some(), harmonic_channels > 0);
+            assert_eq!(shape.programmes.is_some(), programme_head);
             let mut net = shape.init(&device);
             let mut optim: ModuleOptimizer = AdamConfig::new().init();
             let mut losses = Vec::new();
@@ -995,6 +1032,17 @@ mod tests {
                 "harmonic channels {harmonic_channels}: instrument and pitch terms fall: \
                  {first:?} -> {last:?}"
             );
+            if programme_head {
+                assert!(
+                    last[5] < 0.7 * first[5],
+                    "programme term falls: {first:?} -> {last:?}"
+                );
+            } else {
+                assert!(
+                    losses.iter().all(|l| l[5] == 0.0),
+                    "no head, no programme term"
+                );
+            }
         }
     }
 }
