@@ -23,6 +23,9 @@ pub struct FrameLabels {
     /// `[frames][128]`: the General MIDI programme of each sounding melodic note, the finer
     /// target of a model's programme head.
     pub programme: Vec<f32>,
+    /// `[frames][classes]`: 1 where the instrument label can be trusted, 0 where the class is
+    /// labelled but cannot be heard (see [`crate::audibility`]); all 1 unless masked.
+    pub instrument_known: Vec<f32>,
 }
 
 impl FrameLabels {
@@ -36,6 +39,7 @@ impl FrameLabels {
             pianoroll: vec![0.0; frames * classes * PITCH_COUNT],
             clip: vec![0.0; classes],
             programme: vec![0.0; frames * GM_PROGRAMMES],
+            instrument_known: vec![1.0; frames * classes],
         }
     }
 
@@ -52,6 +56,7 @@ impl FrameLabels {
             pianoroll: rows(&self.pianoroll, self.classes * PITCH_COUNT),
             clip: vec![0.0; self.classes],
             programme: rows(&self.programme, GM_PROGRAMMES),
+            instrument_known: rows(&self.instrument_known, self.classes),
         };
         window.refresh_clip();
         window
@@ -70,15 +75,29 @@ impl FrameLabels {
     }
 }
 
-/// Labels `score` over `frames` frames. A note is active in the frames whose centre lies in
-/// `[onset, offset)`; notes of programmes or keys outside `classes` are left unlabelled, and
-/// percussion marks instrument activity only. Pitches outside MIDI 21–108 mark activity only.
-/// A melodic note also marks its programme.
-pub fn label_score(score: &Score, classes: &ClassList, frames: usize) -> FrameLabels {
-    let c = classes.len();
-    let mut labels = FrameLabels::silent(frames, c);
+/// One labelled note: its part's index in the score, its class, its pitch on the 88-key
+/// axis (none for percussion and keys off the axis), its GM programme (none for percussion)
+/// and the frames it is active in.
+#[derive(Debug, Clone)]
+pub struct LabelledNote {
+    /// Index of the note's part in the score.
+    pub part: usize,
+    /// Class axis index.
+    pub class: usize,
+    /// Pitch axis index.
+    pub pitch: Option<usize>,
+    /// General MIDI programme.
+    pub programme: Option<usize>,
+    /// Active frames.
+    pub frames: std::ops::Range<usize>,
+}
+
+/// The notes of `score` that `classes` covers, each with the frames whose centre lies in
+/// `[onset, offset)` (within `frames`): the one rule every label follows.
+pub fn labelled_notes(score: &Score, classes: &ClassList, frames: usize) -> Vec<LabelledNote> {
     let fps = FRAMES_PER_SECOND as f64;
-    for part in &score.parts {
+    let mut out = Vec::new();
+    for (index, part) in score.parts.iter().enumerate() {
         for note in &part.notes {
             let class = match part.voice {
                 Voice::Program(p) => classes.class_of_program(p),
@@ -89,21 +108,40 @@ pub fn label_score(score: &Score, classes: &ClassList, frames: usize) -> FrameLa
                 .then(|| note.key.checked_sub(LOWEST_MIDI_NOTE).map(usize::from))
                 .flatten()
                 .filter(|&p| p < PITCH_COUNT);
-            let first = (note.onset * fps).ceil().max(0.0) as usize;
-            let end = ((note.offset() * fps).ceil().max(0.0) as usize).min(frames);
             let programme = match part.voice {
                 Voice::Program(p) => Some(usize::from(p)),
                 Voice::Percussion => None,
             };
-            for t in first..end {
-                labels.instrument[t * c + class] = 1.0;
-                if let Some(p) = programme {
-                    labels.programme[t * GM_PROGRAMMES + p] = 1.0;
-                }
-                if let Some(p) = pitch {
-                    labels.pitch[t * PITCH_COUNT + p] = 1.0;
-                    labels.pianoroll[(t * c + class) * PITCH_COUNT + p] = 1.0;
-                }
+            let first = (note.onset * fps).ceil().max(0.0) as usize;
+            let end = ((note.offset() * fps).ceil().max(0.0) as usize).min(frames);
+            out.push(LabelledNote {
+                part: index,
+                class,
+                pitch,
+                programme,
+                frames: first.min(end)..end,
+            });
+        }
+    }
+    out
+}
+
+/// Labels `score` over `frames` frames. A note is active in the frames whose centre lies in
+/// `[onset, offset)`; notes of programmes or keys outside `classes` are left unlabelled, and
+/// percussion marks instrument activity only. Pitches outside MIDI 21–108 mark activity only.
+/// A melodic note also marks its programme.
+pub fn label_score(score: &Score, classes: &ClassList, frames: usize) -> FrameLabels {
+    let c = classes.len();
+    let mut labels = FrameLabels::silent(frames, c);
+    for note in labelled_notes(score, classes, frames) {
+        for t in note.frames {
+            labels.instrument[t * c + note.class] = 1.0;
+            if let Some(p) = note.programme {
+                labels.programme[t * GM_PROGRAMMES + p] = 1.0;
+            }
+            if let Some(p) = note.pitch {
+                labels.pitch[t * PITCH_COUNT + p] = 1.0;
+                labels.pianoroll[(t * c + note.class) * PITCH_COUNT + p] = 1.0;
             }
         }
     }

@@ -2,6 +2,7 @@
 //! General MIDI SoundFont ([`render`]) and labelled frame by frame from the same notes
 //! ([`labels`]), so audio and labels agree exactly. Used by the tests and by `cargo xtask`.
 
+pub mod audibility;
 pub mod demo;
 pub mod labels;
 pub mod midi_file;

@@ -5,6 +5,7 @@ use timbrescope_engine::features::{
     ANALYSIS_RATE, FeatureConfig, FeatureStream, HOP_SAMPLES, frame_count,
 };
 use timbrescope_engine::resample::resample;
+use timbrescope_synth::audibility::mask_inaudible;
 use timbrescope_synth::labels::label_score;
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::render::{TimbreShift, render_parts};
@@ -249,4 +250,62 @@ fn classes_are_drawn_by_their_programme_count_to_the_exponent() {
             parts[violin]
         );
     }
+}
+
+#[test]
+fn a_buried_part_is_unknown_and_a_part_heard_alone_is_known_however_quiet() {
+    // A loud violin over a flute at channel volume 4 (about 60 dB down), then a grand piano
+    // chord struck once and held alone for 8 s (30 dB under its attack by the end).
+    let violin = Part::new(Voice::Program(40), notes(&[(64, 0.0, 2.0), (67, 2.0, 2.0)]));
+    let flute = Part {
+        volume: 4,
+        ..Part::new(Voice::Program(73), notes(&[(72, 0.5, 3.0)]))
+    };
+    let piano = Part::new(
+        Voice::Program(0),
+        notes(&[(48, 4.5, 8.0), (55, 4.5, 8.0), (64, 4.5, 8.0)]),
+    );
+    let score = Score {
+        parts: vec![violin, flute, piano],
+        duration: 13.0,
+    };
+    let rate = 32_000;
+    let parts = render_parts(&score, training_font(), rate, &[]).unwrap();
+    let mut mix = vec![0.0f32; score.samples_at(rate)];
+    for part in &parts {
+        mix.iter_mut().zip(part).for_each(|(m, p)| *m += p);
+    }
+    let classes = ClassList::default_gm();
+    let frames = 1300;
+    let mut labels = label_score(&score, &classes, frames);
+    mask_inaudible(&mut labels, &score, &classes, &parts, &mix, rate);
+    let c = classes.len();
+    let share_known = |name: &str, span: std::ops::Range<usize>| {
+        let k = classes.index_of(name).unwrap();
+        let labelled: Vec<usize> = span
+            .filter(|t| labels.instrument[t * c + k] > 0.0)
+            .collect();
+        assert!(!labelled.is_empty(), "{name} labelled");
+        labelled
+            .iter()
+            .filter(|&&t| labels.instrument_known[t * c + k] > 0.0)
+            .count() as f64
+            / labelled.len() as f64
+    };
+    let (violin, flute) = (share_known("violin", 0..400), share_known("flute", 0..400));
+    let piano = share_known("piano", 450..1300);
+    assert_eq!(violin, 1.0, "the loud violin is always heard");
+    assert!(
+        flute < 0.05,
+        "the buried flute is unknown in {flute} of its frames"
+    );
+    assert_eq!(piano, 1.0, "the piano alone is heard to its end");
+    // Cells labelled absent are never in doubt.
+    assert!(
+        labels
+            .instrument
+            .iter()
+            .zip(&labels.instrument_known)
+            .all(|(&label, &known)| label > 0.0 || known == 1.0)
+    );
 }

@@ -65,44 +65,59 @@ pub fn render_as_recorded(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Re
     Ok(resample(&recorded, rate, ANALYSIS_RATE)?)
 }
 
-/// [`render_as_recorded`] with every part rendered alone through a random timbre shift and
-/// spectral envelope drawn from `rng` before the mix: the same notes as another SoundFont's
-/// instruments might play them.
-pub fn render_varied_as_recorded(
-    score: &Score,
-    font: &Arc<SoundFont>,
-    seed: u64,
-    rng: &mut StdRng,
-) -> Result<Vec<f32>> {
-    let rate = recording_rate(seed);
-    let shifts: Vec<_> = score
-        .parts
-        .iter()
-        .map(|part| random_timbre_shift(part.voice, rng))
-        .collect();
-    let mut mix = vec![0.0f32; score.samples_at(rate)];
-    for mut part in render_parts(score, font, rate, &shifts)? {
-        random_spectral_envelope(&mut part, rate, rng);
-        mix.iter_mut().zip(&part).for_each(|(m, p)| *m += p);
-    }
-    Ok(resample(&mix, rate, ANALYSIS_RATE)?)
-}
-
-/// Renders `score` as recorded at the rate `seed` picks, labelled from its own notes; with
-/// `timbre`, its parts are varied by [`render_varied_as_recorded`].
+/// Renders `score` as recorded at the rate `seed` picks, labelled from its own notes. With
+/// `timbre`, every part is rendered alone through a random timbre shift and spectral
+/// envelope drawn from it before the mix (the same notes as another SoundFont's instruments
+/// might play them); with `mask_inaudible`, the parts are rendered alone too, and the
+/// instrument cells where a labelled part cannot be heard are marked unknown
+/// ([`mask_inaudible`]).
 pub fn render_labelled(
     score: &Score,
     classes: &ClassList,
     font: &Arc<SoundFont>,
     seed: u64,
     timbre: Option<&mut StdRng>,
+    mask_inaudible: bool,
 ) -> Result<LabelledAudio> {
-    let samples = match timbre {
-        Some(rng) => render_varied_as_recorded(score, font, seed, rng)?,
-        None => render_as_recorded(score, font, seed)?,
+    let labelled = |samples: Vec<f32>| {
+        let labels = label_score(score, classes, frame_count(samples.len(), ANALYSIS_RATE));
+        LabelledAudio { samples, labels }
     };
-    let labels = label_score(score, classes, frame_count(samples.len(), ANALYSIS_RATE));
-    Ok(LabelledAudio { samples, labels })
+    if timbre.is_none() && !mask_inaudible {
+        return Ok(labelled(render_as_recorded(score, font, seed)?));
+    }
+    let rate = recording_rate(seed);
+    let parts = match timbre {
+        Some(rng) => {
+            let shifts: Vec<_> = score
+                .parts
+                .iter()
+                .map(|part| random_timbre_shift(part.voice, rng))
+                .collect();
+            let mut parts = render_parts(score, font, rate, &shifts)?;
+            parts
+                .iter_mut()
+                .for_each(|part| random_spectral_envelope(part, rate, rng));
+            parts
+        }
+        None => render_parts(score, font, rate, &[])?,
+    };
+    let mut mix = vec![0.0f32; score.samples_at(rate)];
+    for part in &parts {
+        mix.iter_mut().zip(part).for_each(|(m, p)| *m += p);
+    }
+    let mut piece = labelled(resample(&mix, rate, ANALYSIS_RATE)?);
+    if mask_inaudible {
+        timbrescope_synth::audibility::mask_inaudible(
+            &mut piece.labels,
+            score,
+            classes,
+            &parts,
+            &mix,
+            rate,
+        );
+    }
+    Ok(piece)
 }
 
 /// Renders the procedural piece of `seed` with its labels (timbre varied with `timbre`).
@@ -114,7 +129,7 @@ pub fn render_piece(
     timbre: Option<&mut StdRng>,
 ) -> Result<LabelledAudio> {
     let score = generate(classes, procedural, seed);
-    render_labelled(&score, classes, font, seed, timbre)
+    render_labelled(&score, classes, font, seed, timbre, false)
 }
 
 /// Mixup for multi-label music (Zhong et al.): the sum of two signals, `other` scaled by
@@ -123,6 +138,21 @@ pub fn render_piece(
 pub fn mixup(mut base: LabelledAudio, other: &LabelledAudio, gain: f32) -> LabelledAudio {
     for (s, o) in base.samples.iter_mut().zip(&other.samples) {
         *s += gain * o;
+    }
+    // A cell is known where either side labels it present and known, or neither labels it
+    // present; a present cell known on neither side stays unknown.
+    let (mine, theirs) = (&mut base.labels, &other.labels);
+    for (i, known) in mine.instrument_known.iter_mut().enumerate() {
+        let present_known = |label: f32, known: f32| label > 0.0 && known > 0.0;
+        let any_present = mine.instrument[i] > 0.0 || theirs.instrument[i] > 0.0;
+        *known = if present_known(mine.instrument[i], *known)
+            || present_known(theirs.instrument[i], theirs.instrument_known[i])
+            || !any_present
+        {
+            1.0
+        } else {
+            0.0
+        };
     }
     let union = |mine: &mut [f32], theirs: &[f32]| {
         mine.iter_mut()
@@ -200,7 +230,14 @@ pub fn training_examples(
             spec.variation_probability,
             &mut variation_rng,
         );
-        render_labelled(&score, classes, font, seed, vary.then_some(&mut timbre_rng))
+        render_labelled(
+            &score,
+            classes,
+            font,
+            seed,
+            vary.then_some(&mut timbre_rng),
+            spec.mask_inaudible,
+        )
     };
     let mut piece = render(seed)?;
     let mut partner = |offset: u64| render(seed + offset * PARTNER_SEED_OFFSET);
@@ -237,6 +274,9 @@ pub struct DataSpec {
     pub timbre_probability: f64,
     /// Share of parts played by another of the font's presets of their voice (0 = off).
     pub variation_probability: f64,
+    /// Marks instrument labels of parts that cannot be heard unknown (see
+    /// [`timbrescope_synth::audibility`]).
+    pub mask_inaudible: bool,
 }
 
 /// Renders pieces on `threads` background threads; examples arrive through [`ExampleStream::next`].
@@ -322,6 +362,9 @@ pub struct Batch {
     pub known: Tensor<2>,
     /// `[batch, 100, 128]`: the General MIDI programmes sounding in each frame.
     pub programme: Tensor<3>,
+    /// `[batch, 100, C]`: which instrument cells are labelled for (the example's known
+    /// classes, less the cells of parts that cannot be heard).
+    pub instrument_known: Tensor<3>,
 }
 
 /// Stacks examples into a [`Batch`].
@@ -354,6 +397,21 @@ pub fn batch(examples: &[Example], device: &Device) -> Batch {
         known: Tensor::from_data(TensorData::new(stack(&|e| &e.known), [n, c]), device),
         programme: Tensor::from_data(
             TensorData::new(stack(&|e| &e.labels.programme), [n, t, GM_PROGRAMMES]),
+            device,
+        ),
+        instrument_known: Tensor::from_data(
+            TensorData::new(
+                examples
+                    .iter()
+                    .flat_map(|e| {
+                        e.labels
+                            .instrument_known
+                            .chunks_exact(c)
+                            .flat_map(|row| row.iter().zip(&e.known).map(|(f, k)| f * k))
+                    })
+                    .collect::<Vec<f32>>(),
+                [n, t, c],
+            ),
             device,
         ),
     }
@@ -478,5 +536,66 @@ mod tests {
             mixed.labels.programme,
             union(&a.labels.programme, &b.labels.programme)
         );
+    }
+
+    #[test]
+    fn mixup_keeps_a_cell_unknown_only_where_neither_side_knows_the_class_is_heard() {
+        // One class, four frames: (label, known) of each side per frame.
+        let side = |cells: [(f32, f32); 4]| {
+            let mut labels = FrameLabels::silent(4, 1);
+            for (t, (label, known)) in cells.into_iter().enumerate() {
+                labels.instrument[t] = label;
+                labels.instrument_known[t] = known;
+            }
+            LabelledAudio {
+                samples: vec![0.0; 4 * timbrescope_engine::features::HOP_SAMPLES],
+                labels,
+            }
+        };
+        let base = side([(1.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]);
+        let other = side([(0.0, 1.0), (1.0, 1.0), (1.0, 0.0), (0.0, 1.0)]);
+        let mixed = mixup(base, &other, 0.5);
+        assert_eq!(mixed.labels.instrument, vec![1.0, 1.0, 1.0, 0.0]);
+        assert_eq!(mixed.labels.instrument_known, vec![0.0, 1.0, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn masking_inaudible_labels_keeps_the_sound_and_the_labels_and_unknowns_some_cells() {
+        use crate::test_signals::rms;
+        let classes = ClassList::default_gm();
+        let font = load_soundfont(Path::new(TRAINING_FONT)).unwrap();
+        let (mut labelled, mut unknown) = (0, 0);
+        for seed in 0..12 {
+            let score = generate(&classes, &ProceduralConfig::default(), seed);
+            let plain = render_labelled(&score, &classes, &font, seed, None, false).unwrap();
+            let masked = render_labelled(&score, &classes, &font, seed, None, true).unwrap();
+            // The parts rendered alone and summed sound as the score rendered at once.
+            let difference: Vec<f32> = plain
+                .samples
+                .iter()
+                .zip(&masked.samples)
+                .map(|(a, b)| a - b)
+                .collect();
+            assert_eq!(plain.samples.len(), masked.samples.len());
+            assert!(
+                rms(&difference) < 0.01 * rms(&plain.samples),
+                "seed {seed}: the mix changed"
+            );
+            assert_eq!(plain.labels.instrument, masked.labels.instrument);
+            assert!(plain.labels.instrument_known.iter().all(|&k| k == 1.0));
+            for (&label, &known) in masked
+                .labels
+                .instrument
+                .iter()
+                .zip(&masked.labels.instrument_known)
+            {
+                labelled += usize::from(label > 0.0);
+                unknown += usize::from(known == 0.0);
+                assert!(label > 0.0 || known == 1.0, "an absent cell made unknown");
+            }
+        }
+        // About 2 % of labelled cells are buried in procedural mixtures.
+        let share = unknown as f64 / labelled as f64;
+        assert!((0.002..0.1).contains(&share), "unknown share {share}");
     }
 }

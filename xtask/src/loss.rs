@@ -3,6 +3,7 @@
 
 use burn::prelude::*;
 use burn::tensor::activation::log_sigmoid;
+use timbrescope_engine::classes::PITCH_COUNT;
 use timbrescope_engine::model::ModelLogits;
 
 use crate::data::Batch;
@@ -72,11 +73,6 @@ pub fn masked_bce_on_probabilities<const D: usize>(
     masked_mean(loss.neg(), known)
 }
 
-/// `[batch, C]` class mask repeated over `frames`: `[batch, frames, C]`.
-fn frame_mask(known: &Tensor<2>, frames: usize) -> Tensor<3> {
-    known.clone().unsqueeze_dim::<3>(1).repeat_dim(1, frames)
-}
-
 /// The four loss terms of a batch.
 #[derive(Debug, Clone)]
 pub struct MultitaskLoss {
@@ -103,7 +99,7 @@ impl MultitaskLoss {
         batch: &Batch,
         weights: LossWeights,
     ) -> Self {
-        let [_, frames, classes] = logits.instrument.dims();
+        let classes = logits.instrument.dims()[2];
         let programme = match programmes {
             Some(programmes) => {
                 let per_class = programmes.dims()[2] as f64 / classes as f64;
@@ -120,13 +116,18 @@ impl MultitaskLoss {
             instrument: masked_bce_with_logits(
                 logits.instrument,
                 batch.instrument.clone(),
-                frame_mask(&batch.known, frames),
+                batch.instrument_known.clone(),
                 weights.instrument_positive,
             ),
             pitch: bce_with_logits(logits.pitch, batch.pitch.clone(), weights.pitch_positive),
-            pianoroll: bce_with_logits(
+            pianoroll: masked_bce_with_logits(
                 logits.pianoroll,
                 batch.pianoroll.clone(),
+                batch
+                    .instrument_known
+                    .clone()
+                    .unsqueeze_dim::<4>(3)
+                    .repeat_dim(3, PITCH_COUNT),
                 weights.pianoroll_positive,
             ),
             clip: masked_bce_on_probabilities(logits.clip, batch.clip.clone(), batch.known.clone()),

@@ -104,7 +104,9 @@ pub fn write_midi_renders(folder: &Path, out: &Path, font: &Path, seed: u64) -> 
         let rendered = std::fs::read(file)
             .map_err(anyhow::Error::from)
             .and_then(|bytes| Ok(score_from_midi(&bytes)?))
-            .and_then(|score| render_labelled(&score, &classes, &font, seed + i as u64, None));
+            .and_then(|score| {
+                render_labelled(&score, &classes, &font, seed + i as u64, None, false)
+            });
         match rendered {
             Ok(piece) => {
                 let name = file.file_stem().expect("a file name");

@@ -103,6 +103,11 @@ pub struct TrainingConfig {
     /// gets a fresh head.
     #[config(default = false)]
     pub programme_head: bool,
+    /// Marks the instrument (and pianoroll) labels of parts that cannot be heard, buried
+    /// under the mix or rung down long after their attack, unknown in the loss (see
+    /// `timbrescope_synth::audibility`); the parts are then rendered one by one.
+    #[config(default = false)]
+    pub mask_inaudible: bool,
     /// Weight of active cells in the frame instrument loss.
     #[config(default = 1.0)]
     pub instrument_positive_weight: f64,
@@ -625,6 +630,7 @@ pub fn train(
         effects_probability: config.effects_probability,
         timbre_probability: config.timbre_probability,
         variation_probability: config.variation_probability,
+        mask_inaudible: config.mask_inaudible,
     };
     let stream =
         ExampleStream::start(spec, classes.clone(), features.clone(), config.data_threads)?;
