@@ -18,7 +18,7 @@ const LEVEL_WINDOW_SECONDS: f64 = 0.03;
 
 /// Mean square of `samples` (at `rate` Hz) in a short window centred on each of `frames`
 /// frames of the 100 frames/s grid.
-pub fn frame_energies(samples: &[f32], rate: u32, frames: usize) -> Vec<f32> {
+fn frame_energies(samples: &[f32], rate: u32, frames: usize) -> Vec<f32> {
     let rate = f64::from(rate);
     let half = (LEVEL_WINDOW_SECONDS * rate / 2.0).round() as usize;
     (0..frames)
@@ -54,9 +54,9 @@ fn audible_frames(parts: &[Vec<f32>], mix: &[f32], rate: u32, frames: usize) -> 
 
 /// Marks unknown the instrument cells of `labels` (labelled from `score` by
 /// [`crate::labels::label_score`]) where no note of the class labelled there can be heard
-/// because its part is buried under the mix. `parts` are
-/// the score's parts rendered alone and `mix` their sum, at `rate` Hz. Cells labelled absent
-/// stay known: silence is never in doubt.
+/// because its part is buried under the mix. `parts` are the score's parts rendered alone
+/// and `mix` their sum, at `rate` Hz. Cells labelled absent stay known: silence is never in
+/// doubt.
 pub fn mask_inaudible(
     labels: &mut FrameLabels,
     score: &Score,

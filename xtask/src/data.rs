@@ -70,7 +70,7 @@ pub fn render_as_recorded(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Re
 /// envelope drawn from it before the mix (the same notes as another SoundFont's instruments
 /// might play them); with `mask_inaudible`, the parts are rendered alone too, and the
 /// instrument cells where a labelled part cannot be heard are marked unknown
-/// ([`mask_inaudible`]).
+/// ([`timbrescope_synth::audibility::mask_inaudible`]).
 pub fn render_labelled(
     score: &Score,
     classes: &ClassList,
