@@ -204,7 +204,7 @@ impl TimbreNet {
     /// close to the identity, so that a trained model can gain temporal context and go on from
     /// what it knows instead of starting over.
     pub fn deepened(mut self, dilations: &[usize], device: &Device) -> Self {
-        let hidden = self.input_conv_norm.gamma.dims()[0];
+        let hidden = self.hidden();
         self.blocks.extend(dilations.iter().map(|&d| {
             let mut block = TemporalBlock::new(hidden, d, device);
             // Detached, so that the scaled gain is a trainable leaf rather than a product.
@@ -217,11 +217,16 @@ impl TimbreNet {
         self
     }
 
+    /// Channels of the encoder.
+    fn hidden(&self) -> usize {
+        self.input_conv_norm.gamma.dims()[0]
+    }
+
     /// The network with a freshly initialised programme head of `programmes` outputs (see
     /// [`ModelConfig::programmes`]), so that a trained model can go on learning with the finer
     /// target.
     pub fn with_programme_head(mut self, programmes: usize, device: &Device) -> Self {
-        let hidden = self.input_conv_norm.gamma.dims()[0];
+        let hidden = self.hidden();
         self.programme_head = Some(Conv1dConfig::new(hidden, programmes, 1).init(device));
         self
     }

@@ -141,18 +141,13 @@ pub fn mixup(mut base: LabelledAudio, other: &LabelledAudio, gain: f32) -> Label
     }
     // A cell is known where either side labels it present and known, or neither labels it
     // present; a present cell known on neither side stays unknown.
+    let present_known = |label: f32, known: f32| label > 0.0 && known > 0.0;
     let (mine, theirs) = (&mut base.labels, &other.labels);
     for (i, known) in mine.instrument_known.iter_mut().enumerate() {
-        let present_known = |label: f32, known: f32| label > 0.0 && known > 0.0;
-        let any_present = mine.instrument[i] > 0.0 || theirs.instrument[i] > 0.0;
-        *known = if present_known(mine.instrument[i], *known)
-            || present_known(theirs.instrument[i], theirs.instrument_known[i])
-            || !any_present
-        {
-            1.0
-        } else {
-            0.0
-        };
+        let present = mine.instrument[i] > 0.0 || theirs.instrument[i] > 0.0;
+        let heard = present_known(mine.instrument[i], *known)
+            || present_known(theirs.instrument[i], theirs.instrument_known[i]);
+        *known = if heard || !present { 1.0 } else { 0.0 };
     }
     let union = |mine: &mut [f32], theirs: &[f32]| {
         mine.iter_mut()
