@@ -24,12 +24,8 @@ fn frame_energies(samples: &[f32], rate: u32, frames: usize) -> Vec<f32> {
     (0..frames)
         .map(|t| {
             let centre = (t as f64 * rate / FRAMES_PER_SECOND as f64).round() as usize;
-            let window = samples
-                .get(
-                    centre.saturating_sub(half).min(samples.len())
-                        ..(centre + half).min(samples.len()),
-                )
-                .unwrap_or(&[]);
+            let end = (centre + half).min(samples.len());
+            let window = &samples[centre.saturating_sub(half).min(end)..end];
             window.iter().map(|s| s * s).sum::<f32>() / window.len().max(1) as f32
         })
         .collect()

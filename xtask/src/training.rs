@@ -103,9 +103,9 @@ pub struct TrainingConfig {
     /// gets a fresh head.
     #[config(default = false)]
     pub programme_head: bool,
-    /// Marks the instrument (and pianoroll) labels of parts that cannot be heard, buried
-    /// under the mix or rung down long after their attack, unknown in the loss (see
-    /// `timbrescope_synth::audibility`); the parts are then rendered one by one.
+    /// Marks the instrument (and pianoroll) labels of parts buried under the mix unknown in
+    /// the loss (see `timbrescope_synth::audibility`); the parts are then rendered one by
+    /// one.
     #[config(default = false)]
     pub mask_inaudible: bool,
     /// Weight of active cells in the frame instrument loss.
