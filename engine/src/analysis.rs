@@ -4,15 +4,15 @@
 
 use burn::prelude::*;
 
-use crate::audio_file::MonoAudio;
-use crate::carry::IdentityCarry;
 use crate::classes::PITCH_COUNT;
 use crate::compute::ComputeDevice;
 use crate::features::{FeatureStream, frame_count};
-use crate::logistic::logistic_in_place;
-use crate::model_file::LoadedModel;
-use crate::notes::{Note, NoteTrackerConfig, track_notes};
-use crate::resample::{ResampleError, resample_to_analysis_rate};
+use crate::input::audio_file::MonoAudio;
+use crate::input::resample::{ResampleError, resample_to_analysis_rate};
+use crate::networks::logistic::logistic_in_place;
+use crate::networks::model_file::LoadedModel;
+use crate::timeline::carry::IdentityCarry;
+use crate::timeline::notes::{Note, NoteTrackerConfig, track_notes};
 use crate::timeline::{
     FramePredictions, FrameTimeline, WINDOW_FRAMES, WindowPrediction, window_starts,
 };

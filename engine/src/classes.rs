@@ -1,7 +1,7 @@
 //! The instrument classes a model recognises and how General MIDI maps onto them.
 //!
 //! A model carries its own class list in its sidecar; [`ClassList::default_gm`] is the list of
-//! DESIGN.md, used to label synthesised data and by the built-in model.
+//! docs/ARCHITECTURE.md, used to label synthesised data and by the built-in model.
 
 use serde::{Deserialize, Serialize};
 
@@ -76,7 +76,7 @@ impl ClassList {
         Self { classes }
     }
 
-    /// The default taxonomy of DESIGN.md: 23 pitched classes, then drums and cymbals.
+    /// The default taxonomy of docs/ARCHITECTURE.md: 23 pitched classes, then drums and cymbals.
     pub fn default_gm() -> Self {
         let pitched: [(&str, &[u8]); 23] = [
             ("piano", &[0, 1, 2, 3, 4, 5, 6, 7]),

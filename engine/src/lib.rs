@@ -2,30 +2,19 @@
 //! play which notes", free of host and GUI code so that the plugin, the standalone app, the
 //! CLI, xtask and the tests drive the same code.
 //!
-//! Data flow: [`audio_file`] / live audio → [`resample`] → [`features`] → [`model`] over 1 s
-//! windows → [`timeline`] stitching → [`carry`] → [`notes`]; [`analysis`] runs the whole
-//! chain on a file, [`live`] on a stream, and [`worker`] runs [`live`] on its own thread for
-//! the plugin and the live app.
+//! Data flow, one folder per stage: [`input`] (decode, resample to 16 kHz) → [`features`]
+//! (log-mel and pitch banks) → [`networks`] over 1 s windows →
+//! [`timeline`] (stitching, identity carry, notes) → [`outputs`] (JSON, MIDI, PNG).
+//! [`analysis`] runs the chain on a file; [`live`] runs it on a stream, on a worker thread for
+//! the plugin and the live app. `docs/ARCHITECTURE.md` describes the whole flow.
 
 pub mod allocator;
 pub mod analysis;
-pub mod audio_file;
-pub mod carry;
 pub mod classes;
 pub mod compute;
 pub mod features;
-pub mod filterbank;
-pub mod harmonic;
+pub mod input;
 pub mod live;
-pub mod live_midi;
-pub mod logistic;
-pub mod midi_export;
-pub mod model;
-pub mod model_file;
-pub mod notes;
-pub mod prediction;
-pub mod report;
-pub mod resample;
-pub mod time_conv;
+pub mod networks;
+pub mod outputs;
 pub mod timeline;
-pub mod worker;

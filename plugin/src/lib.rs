@@ -3,36 +3,27 @@
 //! playing now and the worker's status; detected notes can go out as MIDI.
 //!
 //! The audio thread only copies parameters into atomics, downmixes into the worker's queue
-//! and forwards queued MIDI (see [`timbrescope_engine::worker`]).
+//! and forwards queued MIDI (see [`timbrescope_engine::live::worker`]).
 
 pub mod editor;
-mod logging;
+pub mod logging;
 pub mod params;
 pub mod player;
+pub mod shared_view;
 
 use std::sync::{Arc, Mutex};
 
 use nice_plug::midi::{Channel, Key, VoiceID};
 use nice_plug::prelude::*;
-use timbrescope_engine::live_midi::{MidiKind, MidiMessage};
-use timbrescope_engine::worker::{
-    AudioFeed, SnapshotReader, SnapshotWriter, Worker, WorkerControls, snapshot_channel,
-};
+use timbrescope_engine::live::controls::WorkerControls;
+use timbrescope_engine::live::feed::AudioFeed;
+use timbrescope_engine::live::midi::{MidiKind, MidiMessage};
+use timbrescope_engine::live::snapshot::{SnapshotWriter, snapshot_channel};
+use timbrescope_engine::live::worker::Worker;
 
 use crate::params::TimbrescopeParams;
 use crate::player::FilePlayer;
-
-/// Seconds an instrument must be heard to count in the saved summary.
-pub const HEARD_MIN_SECONDS: f32 = 0.5;
-
-/// What the editor reads: the worker's published results and its controls.
-pub struct SharedView {
-    /// The results; only the editor (GUI thread) and deactivation (main thread) lock it.
-    pub reader: Mutex<SnapshotReader>,
-    /// The worker's controls: the audio thread copies the parameters into them every block,
-    /// and views read the threshold from them.
-    pub controls: Arc<WorkerControls>,
-}
+use crate::shared_view::SharedView;
 
 /// The plugin instance.
 pub struct Timbrescope {

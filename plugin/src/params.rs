@@ -7,6 +7,7 @@ use std::sync::{Arc, RwLock};
 use nice_plug::prelude::*;
 use serde::{Deserialize, Serialize};
 use timbrescope_engine::compute::BackendChoice;
+use timbrescope_engine::timeline::HEARD_THRESHOLD;
 
 /// Where inference runs; `Auto` takes a hardware GPU when there is one.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,7 +82,7 @@ impl Default for TimbrescopeParams {
         Self {
             threshold: FloatParam::new(
                 "Threshold",
-                0.5,
+                HEARD_THRESHOLD,
                 FloatRange::Linear {
                     min: 0.05,
                     max: 0.95,

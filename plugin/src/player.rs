@@ -4,10 +4,10 @@
 
 use std::sync::{Arc, OnceLock};
 
-use timbrescope_engine::audio_file::MonoAudio;
-use timbrescope_engine::resample::{ResampleError, resample};
+use timbrescope_engine::input::audio_file::MonoAudio;
+use timbrescope_engine::input::resample::{ResampleError, resample};
 
-use crate::SharedView;
+use crate::shared_view::SharedView;
 
 static SOURCE: OnceLock<MonoAudio> = OnceLock::new();
 static PLAYING_VIEW: OnceLock<Arc<SharedView>> = OnceLock::new();

@@ -6,21 +6,18 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
 use timbrescope_engine::analysis::{Analysis, Analyzer};
-use timbrescope_engine::audio_file::read_mono;
 use timbrescope_engine::compute::select_device;
-use timbrescope_engine::midi_export::notes_to_midi;
-use timbrescope_engine::model_file::load_or_built_in;
-use timbrescope_engine::prediction::PredictionFile;
+use timbrescope_engine::input::audio_file::read_mono;
+use timbrescope_engine::networks::model_file::load_or_built_in;
+use timbrescope_engine::outputs::midi_file::notes_to_midi;
+use timbrescope_engine::outputs::prediction::PredictionFile;
 
 use crate::AnalyzeArgs;
-use timbrescope::HEARD_MIN_SECONDS;
-use timbrescope_engine::report::write_report;
+use timbrescope_engine::outputs::report::write_report;
+use timbrescope_engine::timeline::{HEARD_MIN_SECONDS, HEARD_THRESHOLD};
 
 /// Files longer than this get a progress bar.
 const PROGRESS_MIN_SECONDS: f64 = 5.0;
-/// Frame activity from which an instrument counts as heard in the summary line: the live
-/// view's default threshold.
-const ACTIVITY_THRESHOLD: f32 = 0.5;
 
 /// Runs the command; the exit code is non-zero when any input failed.
 pub fn run(args: &AnalyzeArgs) -> ExitCode {
@@ -120,7 +117,7 @@ fn analyze_one(analyzer: &Analyzer, input: &Path, args: &AnalyzeArgs, several: b
 }
 
 /// One line per file: length, the instruments heard (by the live view's rule: activity at or
-/// above [`ACTIVITY_THRESHOLD`] for at least [`HEARD_MIN_SECONDS`]) with their seconds, most
+/// above [`HEARD_THRESHOLD`] for at least [`HEARD_MIN_SECONDS`]) with their seconds, most
 /// heard first, and the note count.
 fn summary(input: &Path, seconds: f64, analysis: &Analysis) -> String {
     let p = &analysis.predictions;
@@ -128,7 +125,7 @@ fn summary(input: &Path, seconds: f64, analysis: &Analysis) -> String {
         .classes
         .names()
         .into_iter()
-        .zip(p.heard_seconds(ACTIVITY_THRESHOLD))
+        .zip(p.heard_seconds(HEARD_THRESHOLD))
         .filter(|&(_, seconds)| seconds >= HEARD_MIN_SECONDS)
         .collect();
     heard.sort_by(|a, b| b.1.total_cmp(&a.1));

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use cpal::traits::{DeviceTrait, HostTrait, StreamTrait};
 use timbrescope_engine::compute::BackendChoice;
-use timbrescope_engine::worker::{
-    AudioFeed, Worker, WorkerControls, WorkerState, snapshot_channel,
-};
+use timbrescope_engine::live::controls::WorkerControls;
+use timbrescope_engine::live::feed::AudioFeed;
+use timbrescope_engine::live::snapshot::{WorkerState, snapshot_channel};
+use timbrescope_engine::live::worker::Worker;
 
 use crate::ListenArgs;
 use crate::presence::Presence;
@@ -54,7 +55,7 @@ impl jack::NotificationHandler for Notifications {
 fn open_jack(
     connect: Option<&str>,
     controls: &Arc<WorkerControls>,
-    writer: timbrescope_engine::worker::SnapshotWriter,
+    writer: timbrescope_engine::live::snapshot::SnapshotWriter,
     gone: &Arc<AtomicBool>,
 ) -> Result<(Input, Worker, u32), String> {
     let (client, _) = jack::Client::new("timbrescope-listen", jack::ClientOptions::NO_START_SERVER)
@@ -94,7 +95,7 @@ fn open_jack(
 fn open_alsa(
     device: Option<&str>,
     controls: &Arc<WorkerControls>,
-    writer: timbrescope_engine::worker::SnapshotWriter,
+    writer: timbrescope_engine::live::snapshot::SnapshotWriter,
     gone: &Arc<AtomicBool>,
 ) -> Result<(Input, Worker, u32), String> {
     let host = cpal::default_host();

@@ -2,11 +2,17 @@
 //! on live input (JACK or ALSA, through nice-plug's standalone wrapper); `play` plays a file
 //! while analysing it in the same editor; `analyze` turns audio files into instrument
 //! activity, pitch activity, notes, MIDI and a PNG report, headless.
+//!
+//! Built without the `live` feature it is only `analyze`: no audio-device library is linked.
 
 mod analyze;
+#[cfg(feature = "live")]
 mod audio_settings;
+#[cfg(feature = "live")]
 mod listen;
+#[cfg(feature = "live")]
 mod presence;
+#[cfg(feature = "live")]
 mod window;
 
 use std::path::PathBuf;
@@ -29,16 +35,21 @@ enum Command {
     /// Analyse audio files (WAV, FLAC, MP3, OGG/Vorbis).
     Analyze(AnalyzeArgs),
     /// Play a file to the output while the editor analyses it (rehearsals, demos).
+    #[cfg(feature = "live")]
     Play(PlayArgs),
     /// The editor on live input: `timbrescope` with no subcommand does the same.
+    #[cfg(feature = "live")]
     Live(LiveArgs),
     /// Live analysis in the terminal: one line per instrument as it starts and stops.
+    #[cfg(feature = "live")]
     Listen(ListenArgs),
     /// List the audio inputs `listen` and the live editor can use.
+    #[cfg(feature = "live")]
     Devices,
 }
 
 /// Arguments of `timbrescope listen`.
+#[cfg(feature = "live")]
 #[derive(clap::Args)]
 pub struct ListenArgs {
     /// Audio system: JACK when a server runs, ALSA otherwise (auto), or forced.
@@ -56,6 +67,7 @@ pub struct ListenArgs {
 }
 
 /// Arguments of `timbrescope play`.
+#[cfg(feature = "live")]
 #[derive(clap::Args)]
 pub struct PlayArgs {
     /// The audio file to play.
@@ -67,6 +79,7 @@ pub struct PlayArgs {
 }
 
 /// Arguments of `timbrescope live`.
+#[cfg(feature = "live")]
 #[derive(clap::Args)]
 pub struct LiveArgs {
     /// Audio options: `--backend jack|alsa|dummy`, `--input-device`, `--sample-rate`,
@@ -103,6 +116,26 @@ pub struct AnalyzeArgs {
 
 fn main() -> ExitCode {
     keep_freed_tensor_memory();
+    #[cfg(feature = "live")]
+    if let Some(code) = bare_live_editor() {
+        return code;
+    }
+    match Cli::parse().command {
+        Command::Analyze(args) => analyze::run(&args),
+        #[cfg(feature = "live")]
+        Command::Play(args) => window::play(&args.file, args.audio),
+        #[cfg(feature = "live")]
+        Command::Live(args) => window::live(args.audio),
+        #[cfg(feature = "live")]
+        Command::Listen(args) => listen::run(&args),
+        #[cfg(feature = "live")]
+        Command::Devices => listen::list_devices(),
+    }
+}
+
+/// Bare `timbrescope [audio options]` is the live editor; `None` when a subcommand was given.
+#[cfg(feature = "live")]
+fn bare_live_editor() -> Option<ExitCode> {
     // Bare `timbrescope [audio options]` is the live editor.
     let args: Vec<String> = std::env::args().collect();
     let subcommand = args.get(1).map(String::as_str);
@@ -118,14 +151,7 @@ fn main() -> ExitCode {
         "-V",
         "--version",
     ];
-    if subcommand.is_none_or(|s| !known.contains(&s)) {
-        return window::live(args.into_iter().skip(1).collect());
-    }
-    match Cli::parse().command {
-        Command::Analyze(args) => analyze::run(&args),
-        Command::Play(args) => window::play(&args.file, args.audio),
-        Command::Live(args) => window::live(args.audio),
-        Command::Listen(args) => listen::run(&args),
-        Command::Devices => listen::list_devices(),
-    }
+    subcommand
+        .is_none_or(|s| !known.contains(&s))
+        .then(|| window::live(args.into_iter().skip(1).collect()))
 }

@@ -1,7 +1,8 @@
 //! Which instruments are playing, with hysteresis, from the live activity history: the
 //! lines `listen` and `play` print as instruments start and stop.
 
-use timbrescope_engine::worker::LiveSnapshot;
+use timbrescope_engine::features::FRAMES_PER_SECOND;
+use timbrescope_engine::live::snapshot::LiveSnapshot;
 
 /// Frames over which an instrument's entry is judged (200 ms).
 const ENTRY_FRAMES: usize = 20;
@@ -33,7 +34,7 @@ impl Presence {
                     (first..=frame)
                         .map(move |f| snapshot.instrument[(f - snapshot.first_frame) * c + class])
                 };
-                let seconds = frame as f64 / 100.0;
+                let seconds = frame as f64 / FRAMES_PER_SECOND as f64;
                 if !*playing
                     && window(ENTRY_FRAMES).filter(|&p| p >= threshold).count() * 2 >= ENTRY_FRAMES
                 {

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use timbrescope::HEARD_MIN_SECONDS;
 use timbrescope::Timbrescope;
 use timbrescope::player::{play_file, playing_view};
+use timbrescope_engine::timeline::HEARD_MIN_SECONDS;
 
 use crate::listen::Notifications;
 use crate::presence::Presence;
-use timbrescope_engine::audio_file::read_mono;
+use timbrescope_engine::input::audio_file::read_mono;
 
 /// Why there is no window to open, if there is none.
 fn missing_display() -> Option<&'static str> {
@@ -75,6 +75,7 @@ fn run_wrapper(mut audio_args: Vec<String>) -> ExitCode {
     }
     follow_jack_server(&mut audio_args);
     timbrescope::editor::set_extra_controls(crate::audio_settings::controls());
+    timbrescope::logging::show_warnings_in_terminal();
     let args = std::iter::once("timbrescope".to_string()).chain(audio_args);
     if nice_plug::prelude::nice_export_standalone_with_args::<Timbrescope, _>(args) {
         ExitCode::SUCCESS

@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 
 use common::heard_in_prediction;
 use timbrescope_engine::classes::ClassList;
-use timbrescope_engine::prediction::PredictionFile;
+use timbrescope_engine::outputs::prediction::PredictionFile;
 use timbrescope_synth::demo::demo_score;
 use timbrescope_synth::render::render_score;
 use timbrescope_tests::{training_font, write_wav};
@@ -89,7 +89,8 @@ fn analyze_writes_json_midi_and_png_for_a_rendered_ensemble() {
         .flatten();
     assert!(all.copied().all(|v| (0.0..=1.0).contains(&v)));
     assert_eq!(prediction.clip_scores.len(), prediction.classes.len());
-    let heard_in_json = heard_in_prediction(&prediction, timbrescope::HEARD_MIN_SECONDS);
+    let heard_in_json =
+        heard_in_prediction(&prediction, timbrescope_engine::timeline::HEARD_MIN_SECONDS);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         !heard_in_json.is_empty(),

@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::{GUITAR_ENTRY, JackServer, play_into, voice_and_guitar, wait_for_port};
+use common::jack::{JackServer, play_into, wait_for_port};
+use common::{GUITAR_ENTRY, voice_and_guitar};
 
 /// The JACK server's rate.
 const RATE: u32 = 44_100;

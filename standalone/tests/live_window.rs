@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::{JackServer, Killed, play_into, start_xvfb, voice_and_guitar, wait_for_port};
+use common::jack::{JackServer, play_into, wait_for_port};
+use common::{Killed, start_xvfb, voice_and_guitar};
 
 const RATE: u32 = 44_100;
 /// An X display number unlikely to be in use.

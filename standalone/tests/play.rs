@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{Killed, heard_in_prediction, start_xvfb, voice_and_guitar};
-use timbrescope_engine::prediction::PredictionFile;
+use timbrescope_engine::outputs::prediction::PredictionFile;
 use timbrescope_tests::write_wav;
 
 const RATE: u32 = 44_100;
@@ -40,11 +40,11 @@ fn play_and_analyze_hear_the_same_instruments() {
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let clearly_heard = heard_in_prediction(
         &prediction,
-        timbrescope::HEARD_MIN_SECONDS + BORDERLINE_SECONDS,
+        timbrescope_engine::timeline::HEARD_MIN_SECONDS + BORDERLINE_SECONDS,
     );
     let possibly_heard = heard_in_prediction(
         &prediction,
-        timbrescope::HEARD_MIN_SECONDS - BORDERLINE_SECONDS,
+        timbrescope_engine::timeline::HEARD_MIN_SECONDS - BORDERLINE_SECONDS,
     );
 
     let _x = start_xvfb(DISPLAY);

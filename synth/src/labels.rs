@@ -148,3 +148,13 @@ pub fn label_score(score: &Score, classes: &ClassList, frames: usize) -> FrameLa
     labels.refresh_clip();
     labels
 }
+
+/// A rendered signal at 16 kHz with its frame labels: what training, `xtask synth` and the
+/// augmentations pass around.
+#[derive(Debug, Clone)]
+pub struct LabelledAudio {
+    /// Mono samples at the analysis rate.
+    pub samples: Vec<f32>,
+    /// Labels of every frame of `samples`.
+    pub labels: FrameLabels,
+}

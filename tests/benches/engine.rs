@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
-use timbrescope_engine::carry::IdentityCarry;
 use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::features::{FeatureStream, frame_count};
-use timbrescope_engine::model_file::built_in_model;
+use timbrescope_engine::networks::model_file::built_in_model;
 use timbrescope_engine::timeline::WINDOW_FRAMES;
+use timbrescope_engine::timeline::carry::IdentityCarry;
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::render::render_score;
 use timbrescope_tests::training_font;
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
 
     let long = rendered(60.0, 44_100);
     let frames = frame_count(long.len(), 44_100);
-    let audio_file = timbrescope_engine::audio_file::MonoAudio {
+    let audio_file = timbrescope_engine::input::audio_file::MonoAudio {
         samples: long,
         sample_rate: 44_100,
     };

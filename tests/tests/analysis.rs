@@ -4,10 +4,10 @@ use std::path::Path;
 
 use burn::module::Module;
 use timbrescope_engine::analysis::Analyzer;
-use timbrescope_engine::audio_file::{MonoAudio, read_mono};
 use timbrescope_engine::compute::{BackendChoice, ComputeDevice, select_device};
-use timbrescope_engine::harmonic::HarmonicConfig;
-use timbrescope_engine::model_file::{
+use timbrescope_engine::input::audio_file::{MonoAudio, read_mono};
+use timbrescope_engine::networks::harmonic::HarmonicConfig;
+use timbrescope_engine::networks::model_file::{
     LoadedModel, ModelSource, built_in_model, load_model, load_or_built_in, save_model,
 };
 use timbrescope_engine::timeline::WINDOW_FRAMES;

@@ -7,8 +7,8 @@ use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::features::{
     ANALYSIS_RATE, FeatureConfig, FeatureStream, frame_count, silent_log_level,
 };
-use timbrescope_engine::harmonic::{HARMONICS, HarmonicConfig};
-use timbrescope_engine::resample::resample_to_analysis_rate;
+use timbrescope_engine::input::resample::resample_to_analysis_rate;
+use timbrescope_engine::networks::harmonic::{HARMONICS, HarmonicConfig};
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::{notes, render, sine};
 

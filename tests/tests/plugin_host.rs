@@ -6,13 +6,14 @@
 use std::collections::BTreeSet;
 
 use timbrescope_engine::analysis::Analyzer;
-use timbrescope_engine::audio_file::MonoAudio;
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::ComputeDevice;
-use timbrescope_engine::model_file::built_in_model;
-use timbrescope_engine::notes::Note;
-use timbrescope_engine::resample::resample;
-use timbrescope_engine::worker::INITIAL_MIDI_DELAY_SECONDS;
+use timbrescope_engine::input::audio_file::MonoAudio;
+use timbrescope_engine::input::resample::resample;
+use timbrescope_engine::live::feed::INITIAL_MIDI_DELAY_SECONDS;
+use timbrescope_engine::networks::model_file::built_in_model;
+use timbrescope_engine::timeline::HEARD_MIN_SECONDS;
+use timbrescope_engine::timeline::notes::Note;
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::clap_host::{HostRun, HostSettings, MidiOut, run_plugin};
 use timbrescope_tests::{notes, render};
@@ -23,8 +24,6 @@ const SECONDS: f64 = 6.0;
 const TAIL_SECONDS: f64 = 1.5;
 /// Audio seconds per wall second while testing; the worker keeps up with room to spare.
 const SPEED: f64 = 2.0;
-/// Activity seconds that count as "heard" (the plugin's own summary uses 0.5 s).
-const HEARD_SECONDS: f32 = 0.5;
 
 /// The file: a violin melody over a cello line (a string duo the shipped model hears; see
 /// the model card for what it does not hear yet).
@@ -81,7 +80,7 @@ fn offline(mono: &[f32], rate: u32) -> Offline {
         .names()
         .into_iter()
         .zip(p.heard_seconds(0.5))
-        .filter(|&(_, seconds)| seconds >= HEARD_SECONDS)
+        .filter(|&(_, seconds)| seconds >= HEARD_MIN_SECONDS)
         .map(|(name, _)| name)
         .collect();
     Offline {

@@ -4,7 +4,7 @@ use timbrescope_engine::classes::{ClassList, GM_PROGRAMMES, LOWEST_MIDI_NOTE, PI
 use timbrescope_engine::features::{
     ANALYSIS_RATE, FeatureConfig, FeatureStream, HOP_SAMPLES, frame_count,
 };
-use timbrescope_engine::resample::resample;
+use timbrescope_engine::input::resample::resample;
 use timbrescope_synth::audibility::mask_inaudible;
 use timbrescope_synth::labels::label_score;
 use timbrescope_synth::procedural::{ProceduralConfig, generate};

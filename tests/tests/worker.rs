@@ -6,11 +6,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use timbrescope_engine::compute::BackendChoice;
-use timbrescope_engine::midi_export::notes_to_midi;
-use timbrescope_engine::report::write_report;
-use timbrescope_engine::worker::{
-    AudioFeed, LiveSnapshot, SnapshotReader, Worker, WorkerControls, WorkerState, snapshot_channel,
+use timbrescope_engine::live::controls::WorkerControls;
+use timbrescope_engine::live::feed::AudioFeed;
+use timbrescope_engine::live::snapshot::{
+    LiveSnapshot, SnapshotReader, WorkerState, snapshot_channel,
 };
+use timbrescope_engine::live::worker::Worker;
+use timbrescope_engine::outputs::midi_file::notes_to_midi;
+use timbrescope_engine::outputs::report::write_report;
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::{notes, render};
 

@@ -8,15 +8,11 @@ use anyhow::{Result, bail};
 use serde::Serialize;
 use timbrescope_engine::analysis::Analyzer;
 use timbrescope_engine::features::{ANALYSIS_RATE, frame_count};
-use timbrescope_engine::model_file::ModelSidecar;
+use timbrescope_engine::networks::model_file::ModelSidecar;
 use timbrescope_synth::labels::label_score;
 
-use crate::eval::{AnnotatedPiece, VALIDATION_SEED};
+use crate::eval::AnnotatedPiece;
 use crate::metrics::Counts;
-
-/// First seed of the calibration pieces: past every seed `xtask eval` draws (its pieces start
-/// at [`VALIDATION_SEED`]), so the pieces that set the operating point are never scored.
-pub const CALIBRATION_SEED: u64 = VALIDATION_SEED + (1 << 32);
 
 /// The operating point a calibration chose, recorded in the sidecar.
 #[derive(Debug, Clone, Copy, Serialize)]

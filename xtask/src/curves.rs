@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, anyhow, bail};
 use plotters::prelude::*;
-use timbrescope_engine::report::{FONT, register_fonts};
+use timbrescope_engine::outputs::report::{FONT, register_fonts};
 
 /// One plotted quantity: its CSV column and its colour.
 struct Curve {

@@ -10,26 +10,22 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::{Deserialize, Serialize};
 use timbrescope_engine::analysis::Analyzer;
-use timbrescope_engine::audio_file::read_mono;
 use timbrescope_engine::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, FRAMES_PER_SECOND, frame_count};
-use timbrescope_engine::notes::Note;
-use timbrescope_engine::resample::resample_to_analysis_rate;
-use timbrescope_engine::timeline::WINDOW_FRAMES;
+use timbrescope_engine::input::audio_file::read_mono;
+use timbrescope_engine::input::resample::resample_to_analysis_rate;
+use timbrescope_engine::timeline::notes::Note;
+use timbrescope_engine::timeline::{HEARD_THRESHOLD, WINDOW_FRAMES};
 use timbrescope_synth::labels::{FrameLabels, label_score};
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::score::{Part, Score, ScoreNote, Voice};
 use timbrescope_synth::soundfont::load_soundfont;
 
-use crate::data::render_as_recorded;
 use crate::metrics::{Counts, add_per_class, lrap_of_clip};
+use crate::train::data::render_as_recorded;
 
 /// Largest onset difference for a detected note to match a reference note.
 const ONSET_TOLERANCE_S: f64 = 0.05;
-/// Decision threshold on every probability.
-const THRESHOLD: f32 = 0.5;
-/// First seed of the validation pieces; training seeds stay far below it.
-pub const VALIDATION_SEED: u64 = u64::MAX / 2;
 
 /// A signal at 16 kHz with the score that says what plays in it.
 pub struct AnnotatedPiece {
@@ -275,11 +271,11 @@ impl Tally {
             &mut self.instrument,
             &p.instrument,
             &truth.instrument,
-            THRESHOLD,
+            HEARD_THRESHOLD,
         );
-        self.pitch.add(&p.pitch, &truth.pitch, THRESHOLD);
+        self.pitch.add(&p.pitch, &truth.pitch, HEARD_THRESHOLD);
         self.pianoroll
-            .add(&p.pianoroll, &truth.pianoroll, THRESHOLD);
+            .add(&p.pianoroll, &truth.pianoroll, HEARD_THRESHOLD);
         let reference = reference_notes(&piece.score, &self.classes);
         self.notes = self.notes + note_counts(&analysis.notes, &reference);
 
@@ -290,7 +286,7 @@ impl Tally {
             for (w, window) in analyzer.predict_windows(&features).iter().enumerate() {
                 let clip_truth = truth.window(w * WINDOW_FRAMES, WINDOW_FRAMES).clip;
                 self.lrap.extend(lrap_of_clip(&window.clip, &clip_truth));
-                add_per_class(&mut self.clip, &window.clip, &clip_truth, THRESHOLD);
+                add_per_class(&mut self.clip, &window.clip, &clip_truth, HEARD_THRESHOLD);
             }
         }
         self.seconds += frames as f64 / FRAMES_PER_SECOND as f64;
@@ -380,6 +376,7 @@ pub fn format_table(report: &EvalReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::seeds::VALIDATION_SEED;
 
     fn note(onset: f64, pitch: u8, class: usize) -> Note {
         Note {

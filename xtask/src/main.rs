@@ -1,19 +1,16 @@
 //! `cargo xtask …`: where models are made and measured.
 
-mod augment;
 mod calibrate;
 mod curves;
-mod data;
 mod datasets;
 mod eval;
 mod hosts;
-mod loss;
 mod metrics;
-mod pretrain;
+mod seeds;
 mod synth;
 #[cfg(test)]
 mod test_signals;
-mod training;
+mod train;
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -24,14 +21,16 @@ use timbrescope_engine::allocator::keep_freed_tensor_memory;
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::{BackendChoice, select_device};
-use timbrescope_engine::model_file::{load_model, load_or_built_in, save_model};
+use timbrescope_engine::networks::model_file::{load_model, load_or_built_in, save_model};
 use timbrescope_synth::demo::demo_score;
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::render::render_score;
 use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT, load_soundfont};
 use timbrescope_synth::wav::write_wav;
 
-use crate::training::{RunPaths, TrainingConfig, train};
+use crate::train::checkpoint::RunPaths;
+use crate::train::config::TrainingConfig;
+use crate::train::train;
 
 /// The demo file: two passes of the 4 s demo arrangement, at a rate that keeps it small.
 const DEMO_REPEATS: usize = 2;
@@ -257,7 +256,7 @@ fn main() -> Result<()> {
                 &loaded.sidecar.classes,
                 &ProceduralConfig::default(),
                 Path::new(VALIDATION_FONT),
-                calibrate::CALIBRATION_SEED,
+                seeds::CALIBRATION_SEED,
             )?;
             let (net, sidecar) = (loaded.net.clone(), loaded.sidecar.clone());
             let analyzer = Analyzer::new(loaded, compute, DEFAULT_FILE_HOP_FRAMES);
@@ -312,7 +311,7 @@ fn main() -> Result<()> {
                     &classes,
                     &procedural,
                     &font,
-                    eval::VALIDATION_SEED,
+                    seeds::VALIDATION_SEED,
                 )?
             } else if datasets::slakh::is_split(Path::new(&data)) {
                 datasets::slakh::annotated_pieces(Path::new(&data))?

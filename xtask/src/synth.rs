@@ -1,5 +1,5 @@
 //! `cargo xtask synth`: writes procedural pieces to disk as 16 kHz WAV files, each with a label
-//! file in the prediction format of DESIGN.md (what an ideal `analyze` would write), so that
+//! file in the prediction format of docs/ARCHITECTURE.md (what an ideal `analyze` would write), so that
 //! rendered data can be listened to, inspected and scored with the same readers.
 
 use std::collections::BTreeMap;
@@ -9,14 +9,15 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use timbrescope_engine::classes::{ClassList, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, FRAMES_PER_SECOND};
-use timbrescope_engine::prediction::PredictionFile;
+use timbrescope_engine::outputs::prediction::PredictionFile;
 use timbrescope_synth::midi_file::score_from_midi;
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::soundfont::load_soundfont;
 use timbrescope_synth::wav::write_wav;
 
-use crate::data::{LabelledAudio, render_labelled, render_piece};
 use crate::datasets::{has_extension, sorted_entries};
+use crate::train::data::{render_labelled, render_piece};
+use timbrescope_synth::labels::LabelledAudio;
 
 /// The label file of a rendered piece: activity and pitch rows per frame, clip labels.
 pub fn label_file(piece: &LabelledAudio, classes: &ClassList) -> PredictionFile {
@@ -133,10 +134,10 @@ pub fn write_midi_renders(folder: &Path, out: &Path, font: &Path, seed: u64) -> 
 mod tests {
     use super::*;
     use crate::test_signals::rms;
-    use timbrescope_engine::audio_file::read_mono;
-    use timbrescope_engine::midi_export::notes_to_midi;
-    use timbrescope_engine::notes::Note;
-    use timbrescope_engine::prediction::PredictionFile;
+    use timbrescope_engine::input::audio_file::read_mono;
+    use timbrescope_engine::outputs::midi_file::notes_to_midi;
+    use timbrescope_engine::outputs::prediction::PredictionFile;
+    use timbrescope_engine::timeline::notes::Note;
     use timbrescope_synth::soundfont::TRAINING_FONT;
 
     #[test]

@@ -1,14 +1,14 @@
 //! Export of the shown span: a MIDI file (one track per instrument), the JSON prediction
-//! file of DESIGN.md and a PNG report, into the user's export folder (never the host's
+//! file of docs/ARCHITECTURE.md and a PNG report, into the user's export folder (never the host's
 //! working directory).
 
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use timbrescope_engine::midi_export::notes_to_midi;
-use timbrescope_engine::prediction::PredictionFile;
-use timbrescope_engine::report::write_report;
-use timbrescope_engine::worker::LiveSnapshot;
+use timbrescope_engine::live::snapshot::LiveSnapshot;
+use timbrescope_engine::outputs::midi_file::notes_to_midi;
+use timbrescope_engine::outputs::prediction::PredictionFile;
+use timbrescope_engine::outputs::report::write_report;
 
 use super::TimeSpan;
 

@@ -1,6 +1,7 @@
 //! The editor: instrument activity lanes, a streaming pianoroll, "now playing", a status
 //! line and the controls, drawn with egui from the worker's latest [`LiveSnapshot`].
 
+mod axes;
 mod controls;
 mod export;
 mod lanes;
@@ -16,10 +17,10 @@ use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::*;
 use nice_plug_egui::Frame;
 use nice_plug_egui::{EguiEditor, EguiEditorState, EguiNiceSettings, NiceEguiApp, RepaintNotifier};
-use timbrescope_engine::worker::LiveSnapshot;
+use timbrescope_engine::live::snapshot::LiveSnapshot;
 
-use crate::SharedView;
 use crate::params::TimbrescopeParams;
+use crate::shared_view::SharedView;
 
 pub use export::export_dir;
 
@@ -72,6 +73,8 @@ pub struct Shown<'a> {
     pub from: f64,
     /// Per class: shown or hidden.
     pub visible: &'a [bool],
+    /// Activity at which an instrument counts as heard (the threshold parameter).
+    pub threshold: f32,
 }
 
 /// Zoom and pan of the frozen views.
@@ -95,6 +98,8 @@ pub struct EditorApp {
     cleared_at: f64,
     pitches: (f32, f32),
     message: Option<String>,
+    /// Whether the lanes of the instruments not heard in the view are unfolded.
+    silent_expanded: bool,
 }
 
 /// Builds the editor with the saved size.
@@ -126,6 +131,7 @@ pub fn create(
             cleared_at: f64::NEG_INFINITY,
             pitches: (21.0, 108.0),
             message: None,
+            silent_expanded: false,
         },
     )
 }
@@ -133,7 +139,7 @@ pub fn create(
 /// Saves which instruments `snapshot` has heard into the project state.
 pub fn store_heard(params: &TimbrescopeParams, snapshot: &LiveSnapshot) {
     let heard = snapshot
-        .heard(crate::HEARD_MIN_SECONDS)
+        .heard(timbrescope_engine::timeline::HEARD_MIN_SECONDS)
         .into_iter()
         .map(|(name, seconds)| (name.to_string(), (seconds * 100.0).round() / 100.0))
         .collect();
@@ -255,9 +261,10 @@ impl NiceEguiApp for EditorApp {
                 span,
                 from: span.start.max(self.cleared_at),
                 visible: &visible,
+                threshold: self.params.threshold.value(),
             };
-            let lanes_height = (ui.available_height() * 0.4).max(120.0);
-            lanes::show(ui, &shown, lanes_height);
+            let lanes_height = (ui.available_height() * 0.45).max(120.0);
+            lanes::show(ui, &shown, lanes_height, &mut self.silent_expanded);
             ui.add_space(4.0);
             let pitches = self.frozen.map_or(self.pitches, |f| f.pitches);
             let change = pianoroll::show(ui, &shown, pitches);

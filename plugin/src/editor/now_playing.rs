@@ -2,7 +2,7 @@
 //! a checkbox per class to show or hide it in the lanes and the pianoroll.
 
 use egui::{Color32, Sense, Ui, vec2};
-use timbrescope_engine::worker::LiveSnapshot;
+use timbrescope_engine::live::snapshot::LiveSnapshot;
 
 use super::palette::class_colour;
 use crate::params::TimbrescopeParams;
@@ -23,9 +23,9 @@ pub fn show(ui: &mut Ui, snapshot: &LiveSnapshot, params: &TimbrescopeParams, th
         let mut bar = rect;
         bar.set_width(rect.width() * score.clamp(0.0, 1.0));
         let colour = if score >= threshold {
-            class_colour(class)
+            class_colour(&snapshot.classes, class)
         } else {
-            class_colour(class).gamma_multiply(0.4)
+            class_colour(&snapshot.classes, class).gamma_multiply(0.4)
         };
         painter.rect_filled(bar, 2.0, colour);
         painter.text(
@@ -44,7 +44,7 @@ pub fn show(ui: &mut Ui, snapshot: &LiveSnapshot, params: &TimbrescopeParams, th
         };
         for (class, name) in names.iter().enumerate() {
             let mut shown = !view.hidden.contains(name);
-            let label = egui::RichText::new(name).color(class_colour(class));
+            let label = egui::RichText::new(name).color(class_colour(&snapshot.classes, class));
             if ui.checkbox(&mut shown, label).changed() {
                 if shown {
                     view.hidden.retain(|h| h != name);

@@ -2,12 +2,12 @@
 //! with a keyboard axis and note names. While frozen, the wheel zooms time (with Shift:
 //! pitch) and dragging pans.
 
-use egui::{Align2, Color32, FontId, Painter, Rect, Sense, Stroke, Ui, pos2, vec2};
+use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, Ui, pos2, vec2};
 use timbrescope_engine::classes::note_name;
 
-use super::lanes::LABEL_WIDTH;
+use super::Shown;
+use super::axes::{LABEL_WIDTH, time_grid};
 use super::palette::class_colour;
-use super::{Shown, TimeSpan};
 
 /// Pitch classes of the black keys.
 const BLACK_KEYS: [u8; 5] = [1, 3, 6, 8, 10];
@@ -25,31 +25,6 @@ pub struct ViewChange {
     pub pitches: (f32, f32),
 }
 
-/// Vertical lines every second (or every 5 s on long spans), labelled with stream time.
-pub fn time_grid(painter: &Painter, plot: Rect, span: TimeSpan) {
-    let step = if span.end - span.start > 20.0 {
-        5.0
-    } else {
-        1.0
-    };
-    let mut t = (span.start / step).ceil() * step;
-    while t <= span.end {
-        let x = span.x(t, plot);
-        painter.line_segment(
-            [pos2(x, plot.top()), pos2(x, plot.bottom())],
-            Stroke::new(1.0, Color32::from_white_alpha(18)),
-        );
-        painter.text(
-            pos2(x + 2.0, plot.bottom() - 2.0),
-            Align2::LEFT_BOTTOM,
-            format!("{t:.0}s"),
-            FontId::monospace(9.0),
-            Color32::from_gray(120),
-        );
-        t += step;
-    }
-}
-
 /// Draws the pianoroll in the remaining space; returns the zoom and pan gestures.
 pub fn show(ui: &mut Ui, shown: &Shown, pitches: (f32, f32)) -> Option<ViewChange> {
     let Shown {
@@ -57,6 +32,7 @@ pub fn show(ui: &mut Ui, shown: &Shown, pitches: (f32, f32)) -> Option<ViewChang
         span,
         from,
         visible,
+        ..
     } = *shown;
     let size = vec2(ui.available_width(), ui.available_height().max(80.0));
     let (response, painter) = ui.allocate_painter(size, Sense::drag());
@@ -127,7 +103,8 @@ pub fn show(ui: &mut Ui, shown: &Shown, pitches: (f32, f32)) -> Option<ViewChang
         let x0 = span.x(note.onset.max(from), plot);
         let x1 = span.x(end, plot).max(x0 + 2.0);
         let y = y_of(p);
-        let colour = class_colour(note.class).gamma_multiply(0.45 + 0.55 * note.velocity);
+        let colour =
+            class_colour(&snapshot.classes, note.class).gamma_multiply(0.45 + 0.55 * note.velocity);
         clipped.rect_filled(
             Rect::from_min_max(pos2(x0, y + 0.5), pos2(x1, y + key_height - 0.5)),
             1.5,

@@ -2,7 +2,7 @@
 //! wrong when something did.
 
 use egui::{Color32, RichText, Ui};
-use timbrescope_engine::worker::{LiveSnapshot, WorkerState};
+use timbrescope_engine::live::snapshot::{LiveSnapshot, WorkerState};
 
 /// Draws the status line; `message` is the result of the last export.
 pub fn show(ui: &mut Ui, snapshot: &LiveSnapshot, message: Option<&str>) {

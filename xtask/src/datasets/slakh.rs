@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use timbrescope_engine::audio_file::read_mono;
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::features::{ANALYSIS_RATE, FRAMES_PER_SECOND};
-use timbrescope_engine::resample::resample_to_analysis_rate;
+use timbrescope_engine::input::audio_file::read_mono;
+use timbrescope_engine::input::resample::resample_to_analysis_rate;
 use timbrescope_synth::labels::label_score;
 use timbrescope_synth::midi_file::score_from_midi;
 use timbrescope_synth::score::{Part, Score, Voice};
@@ -192,8 +192,8 @@ mod tests {
     use super::*;
     use timbrescope_engine::classes::{LOWEST_MIDI_NOTE, PITCH_COUNT};
     use timbrescope_engine::features::frame_count;
-    use timbrescope_engine::midi_export::notes_to_midi;
-    use timbrescope_engine::notes::Note;
+    use timbrescope_engine::outputs::midi_file::notes_to_midi;
+    use timbrescope_engine::timeline::notes::Note;
     use timbrescope_synth::wav::write_wav;
 
     const METADATA: &str = "UUID: 1a81ae092884234f3264e2f45927f00a
