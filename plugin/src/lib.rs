@@ -68,13 +68,38 @@ impl Timbrescope {
         *self.view.reader.lock().unwrap_or_else(|p| p.into_inner()) = reader;
     }
 
-    fn stop_worker(&mut self) {
-        self.feed = None;
-        if let Some(worker) = self.worker.take() {
+    /// The worker, started on first use and started anew if it gave up; `None` only when
+    /// no thread can be started.
+    fn running_worker(&mut self) -> Option<&Worker> {
+        if self.worker.as_ref().is_some_and(Worker::has_ended)
+            && let Some(worker) = self.worker.take()
+        {
             self.writer = worker.stop();
         }
-        if self.writer.is_none() {
-            self.renew_results();
+        if self.worker.is_none() {
+            if self.writer.is_none() {
+                self.renew_results();
+            }
+            let writer = self.writer.take()?;
+            match Worker::spawn(self.view.controls.clone(), writer) {
+                Ok(worker) => self.worker = Some(worker),
+                Err(e) => {
+                    nice_error!("cannot start the analysis thread: {e}");
+                    // Without a worker the plugin still passes audio through.
+                    self.renew_results();
+                }
+            }
+        }
+        self.worker.as_ref()
+    }
+
+    /// Ends the stream the worker analyses and keeps what it heard with the project. The
+    /// worker keeps its model for the next activation; nothing here waits for it.
+    fn end_stream(&mut self) {
+        if self.feed.take().is_some()
+            && let Some(worker) = &self.worker
+        {
+            worker.end_stream();
         }
         if let Ok(mut reader) = self.view.reader.lock() {
             editor::store_heard(&self.params, reader.read());
@@ -147,11 +172,8 @@ impl Plugin for Timbrescope {
         config: &BufferConfig,
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
-        self.stop_worker();
+        self.end_stream();
         self.sync_controls();
-        let Some(writer) = self.writer.take() else {
-            return false;
-        };
         let rate = config.sample_rate.round() as u32;
         self.player = match FilePlayer::for_rate(rate, &self.view) {
             Some(Ok(player)) => Some(player),
@@ -161,19 +183,10 @@ impl Plugin for Timbrescope {
             }
             None => None,
         };
-        match Worker::start(rate, self.view.controls.clone(), writer) {
-            Ok((worker, feed)) => {
-                self.worker = Some(worker);
-                self.feed = Some(feed);
-                true
-            }
-            Err(e) => {
-                nice_error!("cannot start the analysis thread: {e}");
-                // Without a worker the plugin still passes audio through.
-                self.renew_results();
-                true
-            }
-        }
+        self.feed = self
+            .running_worker()
+            .map(|worker| worker.begin_stream(rate));
+        true
     }
 
     fn reset(&mut self) {
@@ -204,7 +217,7 @@ impl Plugin for Timbrescope {
     }
 
     fn deactivate(&mut self) {
-        self.stop_worker();
+        self.end_stream();
     }
 
     fn setup_logger() -> Option<bool> {

@@ -176,12 +176,20 @@ pub fn run(args: &ListenArgs) -> ExitCode {
     eprintln!("listening ({source}, {rate} Hz); Ctrl-C stops");
     let mut presence = Presence::default();
     let mut lines = Vec::new();
+    let mut restarts_told = 0;
     let code = loop {
         std::thread::sleep(POLL);
         let snapshot = reader.read();
-        if let WorkerState::Failed(reason) = &snapshot.state {
-            eprintln!("error: {reason}");
-            break ExitCode::FAILURE;
+        match &snapshot.state {
+            WorkerState::Failed(reason) => {
+                eprintln!("error: {reason}");
+                break ExitCode::FAILURE;
+            }
+            WorkerState::Restarting(reason) if snapshot.restarts > restarts_told => {
+                restarts_told = snapshot.restarts;
+                eprintln!("warning: {reason}; starting the analysis again");
+            }
+            _ => {}
         }
         lines.clear();
         presence.update(snapshot, args.threshold, &mut lines);

@@ -19,7 +19,14 @@ pub enum MidiFileError {
     /// Nothing to render or label.
     #[error("the MIDI file has no notes")]
     NoNotes,
+    /// Longer than anything worth rendering: a damaged file whose times ran away, which would
+    /// otherwise ask for gigabytes of audio.
+    #[error("the MIDI file lasts {0:.0} s, more than the {MAX_SCORE_SECONDS:.0} s rendered")]
+    TooLong(f64),
 }
+
+/// The longest score a MIDI file may give.
+pub const MAX_SCORE_SECONDS: f64 = 3600.0;
 
 /// Seconds kept after the last note ends, so the release is rendered and labelled silent.
 pub const RELEASE_TAIL_S: f64 = 1.0;
@@ -233,6 +240,9 @@ pub fn score_from_midi(bytes: &[u8]) -> Result<Score, MidiFileError> {
         .map(ScoreNote::offset)
         .max_by(f64::total_cmp)
         .ok_or(MidiFileError::NoNotes)?;
+    if end.is_nan() || end > MAX_SCORE_SECONDS {
+        return Err(MidiFileError::TooLong(end));
+    }
     Ok(Score {
         parts,
         duration: end + RELEASE_TAIL_S,

@@ -2,13 +2,19 @@
 //! audio through it block by block like a DAW would, and collects the output audio, the
 //! MIDI it sends and its saved state.
 
+use std::collections::BTreeSet;
 use std::ffi::CStr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use clack_extensions::audio_ports_config::PluginAudioPortsConfig;
+use clack_extensions::params::{ParamInfoBuffer, PluginParams};
 use clack_extensions::state::PluginState;
-use clack_host::events::event_types::{MidiEvent, NoteOffEvent, NoteOnEvent};
+use clack_host::events::Pckn;
+use clack_host::events::event_types::{MidiEvent, NoteOffEvent, NoteOnEvent, ParamValueEvent};
 use clack_host::prelude::*;
+
+use crate::thread_cost::ThreadCost;
 
 /// The plugin's CLAP id.
 const PLUGIN_ID: &CStr = c"org.timbrescope.timbrescope";
@@ -42,7 +48,8 @@ pub fn clap_bundle() -> PathBuf {
     assert!(
         path.exists(),
         "{} is missing: build it with `cargo xtask bundle timbrescope --features \
-         timbrescope/assert_process_allocs` (`cargo xtask test` does)",
+         timbrescope/assert_process_allocs,timbrescope/fault_injection` (`cargo xtask test` \
+         does)",
         path.display()
     );
     path
@@ -135,6 +142,19 @@ fn collect_midi(events: &EventBuffer, block_start: u64, out: &mut Vec<MidiOut>) 
     }
 }
 
+/// A parameter as the plugin describes it: what a host automates.
+#[derive(Debug, Clone)]
+pub struct ParamRange {
+    /// Its display name.
+    pub name: String,
+    /// The parameter's CLAP id.
+    pub id: ClapId,
+    /// Lowest plain value.
+    pub min: f64,
+    /// Highest plain value.
+    pub max: f64,
+}
+
 /// A loaded plugin instance (main-thread side).
 pub struct LoadedPlugin {
     instance: PluginInstance<TestHost>,
@@ -174,9 +194,41 @@ impl LoadedPlugin {
         }
     }
 
+    /// The plugin's parameters, in its order.
+    pub fn params(&mut self) -> Vec<ParamRange> {
+        let params: PluginParams = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension()
+            .expect("the plugin has parameters");
+        let handle = self.instance.plugin_handle();
+        let mut buffer = ParamInfoBuffer::new();
+        (0..params.count(&handle))
+            .filter_map(|index| {
+                let info = params.get_info(&handle, index, &mut buffer)?;
+                Some(ParamRange {
+                    name: String::from_utf8_lossy(info.name).into_owned(),
+                    id: info.id,
+                    min: info.min_value,
+                    max: info.max_value,
+                })
+            })
+            .collect()
+    }
+
     /// Activates for `channels` channels at `rate` with blocks up to `max_block` samples and
     /// starts processing.
     pub fn activate(&mut self, channels: usize, rate: u32, max_block: usize) -> Blocks {
+        // The plugin's layouts: stereo (configuration 0) and mono (1), chosen as a host does.
+        let ports: PluginAudioPortsConfig = self
+            .instance
+            .plugin_shared_handle()
+            .get_extension()
+            .expect("the plugin offers its channel layouts");
+        let layout = ClapId::new(u32::from(channels == 1));
+        ports
+            .select(&self.instance.plugin_handle(), layout)
+            .expect("the layout is selected");
         let config = PluginAudioConfiguration {
             sample_rate: f64::from(rate),
             min_frames_count: 1,
@@ -189,7 +241,7 @@ impl LoadedPlugin {
             .start_processing()
             .expect("processing starts");
         Blocks {
-            processor,
+            processor: Some(processor),
             inputs: vec![vec![0.0; max_block]; channels],
             outputs: vec![vec![0.0; max_block]; channels],
             in_ports: AudioPorts::with_capacity(channels, 1),
@@ -198,25 +250,44 @@ impl LoadedPlugin {
             out_events: EventBuffer::with_capacity(1024),
             position: 0,
             midi: Vec::new(),
+            last_call: ThreadCost::default(),
         }
     }
 
     /// Stops processing and deactivates.
-    pub fn deactivate(&mut self, blocks: Blocks) {
-        self.instance.deactivate(blocks.processor.stop_processing());
+    pub fn deactivate(&mut self, mut blocks: Blocks) {
+        let processor = blocks.processor.take().expect("processing");
+        self.instance.deactivate(processor.stop_processing());
     }
 
-    /// The state the plugin saves (nice-plug writes a little-endian u64 length, then JSON).
-    pub fn saved_state(&mut self) -> serde_json::Value {
-        let state: PluginState = self
-            .instance
+    fn state_extension(&mut self) -> PluginState {
+        self.instance
             .plugin_shared_handle()
             .get_extension()
-            .expect("the plugin saves state");
+            .expect("the plugin saves state")
+    }
+
+    /// The state blob the plugin saves, as a host stores it in a project.
+    pub fn state_blob(&mut self) -> Vec<u8> {
+        let state = self.state_extension();
         let mut saved = Vec::new();
         state
             .save(&self.instance.plugin_handle(), &mut saved)
             .expect("state saves");
+        saved
+    }
+
+    /// Loads a state blob, as a host opening a project does; whether the plugin took it.
+    pub fn load_state(&mut self, mut blob: &[u8]) -> bool {
+        let state = self.state_extension();
+        state
+            .load(&self.instance.plugin_handle(), &mut blob)
+            .is_ok()
+    }
+
+    /// The state the plugin saves (nice-plug writes a little-endian u64 length, then JSON).
+    pub fn saved_state(&mut self) -> serde_json::Value {
+        let saved = self.state_blob();
         let json = saved.get(8..).expect("the state starts with its length");
         serde_json::from_slice(json).expect("the state is JSON")
     }
@@ -224,7 +295,7 @@ impl LoadedPlugin {
 
 /// The audio side of an active instance, with its buffers.
 pub struct Blocks {
-    processor: StartedPluginAudioProcessor<TestHost>,
+    processor: Option<StartedPluginAudioProcessor<TestHost>>,
     inputs: Vec<Vec<f32>>,
     outputs: Vec<Vec<f32>>,
     in_ports: AudioPorts,
@@ -234,9 +305,29 @@ pub struct Blocks {
     position: u64,
     /// MIDI the plugin sent so far.
     pub midi: Vec<MidiOut>,
+    /// What the last `process()` call cost the calling thread.
+    pub last_call: ThreadCost,
 }
 
 impl Blocks {
+    /// Sets parameter `param` to the plain `value` at the start of the next block, as a
+    /// host's automation does.
+    pub fn automate(&mut self, param: ClapId, value: f64) {
+        self.in_events
+            .push(&ParamValueEvent::new(0, param, Pckn::match_all(), value));
+    }
+
+    /// Stops processing and starts it again (a transport stop and play in some hosts).
+    pub fn stop_and_start(&mut self) {
+        let processor = self.processor.take().expect("processing");
+        let started = processor
+            .stop_processing()
+            .start_processing()
+            .map_err(|e| e.to_string())
+            .expect("processing starts again");
+        self.processor = Some(started);
+    }
+
     /// Processes one block: `input` is one slice per channel, all the same length (at most
     /// the activated maximum). Returns the output channels.
     pub fn process(&mut self, input: &[&[f32]]) -> Vec<&[f32]> {
@@ -259,7 +350,9 @@ impl Blocks {
             ),
         }]);
         self.out_events.clear();
-        self.processor
+        let processor = self.processor.as_mut().expect("processing");
+        let before = ThreadCost::now();
+        processor
             .process(
                 &inputs,
                 &mut outputs,
@@ -269,6 +362,8 @@ impl Blocks {
                 None,
             )
             .expect("process succeeds");
+        self.last_call = ThreadCost::now().since(&before);
+        self.in_events.clear();
         collect_midi(&self.out_events, self.position, &mut self.midi);
         self.position += n as u64;
         self.outputs.iter().map(|b| &b[..n]).collect()
@@ -330,4 +425,15 @@ pub fn run_plugin(input: &[Vec<f32>], settings: HostSettings, tail_seconds: f64)
         process_time,
         blocks: count,
     }
+}
+
+/// The instruments a saved state says the plugin heard (its `heard` field, which nice-plug
+/// stores as a JSON string).
+pub fn heard_in_state(state: &serde_json::Value) -> BTreeSet<String> {
+    let field = state["fields"]["heard"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no `heard` field in the saved state: {state}"));
+    let heard: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(field).expect("`heard` is a JSON object");
+    heard.keys().cloned().collect()
 }

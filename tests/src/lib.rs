@@ -2,6 +2,8 @@
 //! with the training SoundFont).
 
 pub mod clap_host;
+pub mod mutate;
+pub mod thread_cost;
 
 pub use timbrescope_synth::wav::write_wav;
 

@@ -186,6 +186,47 @@ fn resampling_to_16_khz_keeps_a_sines_frequency_and_length() {
 }
 
 #[test]
+fn resampling_from_any_host_rate_keeps_the_passband_flat_and_removes_what_would_alias() {
+    // Amplitude of the `hz` component of `signal` at `rate` (one DFT bin).
+    let amplitude = |signal: &[f32], hz: f64| {
+        let (re, im) = signal
+            .iter()
+            .enumerate()
+            .fold((0.0, 0.0), |(re, im), (i, &v)| {
+                let phase = std::f64::consts::TAU * hz * i as f64 / f64::from(ANALYSIS_RATE);
+                (
+                    re + f64::from(v) * phase.cos(),
+                    im + f64::from(v) * phase.sin(),
+                )
+            });
+        2.0 * (re * re + im * im).sqrt() / signal.len() as f64
+    };
+    for rate in [
+        8_000, 11_025, 22_050, 44_100, 48_000, 88_200, 96_000, 176_400, 192_000,
+    ] {
+        for hz in [440.0, 2_000.0, 6_000.0, 7_000.0, 11_000.0] {
+            if hz >= f64::from(rate) / 2.0 {
+                continue;
+            }
+            let output = resample_to_analysis_rate(&sine(hz, 1.0, rate), rate).unwrap();
+            let rms =
+                (output.iter().map(|v| f64::from(v * v)).sum::<f64>() / output.len() as f64).sqrt();
+            if hz < 7_500.0 {
+                // Within 0.5 dB of the 0.5 amplitude in: partials up to 7 kHz are what the
+                // mel bands and the pitch bins read.
+                let kept = amplitude(&output, hz);
+                assert!(
+                    (0.47..0.53).contains(&kept),
+                    "{rate} Hz: a {hz} Hz sine came out at amplitude {kept:.3}"
+                );
+            } else {
+                assert!(rms < 0.01, "{rate} Hz: {hz} Hz aliased in at RMS {rms:.3}");
+            }
+        }
+    }
+}
+
+#[test]
 fn the_harmonic_stack_reads_each_partial_of_a_rendered_note_at_its_fundamental() {
     let audio = render(
         vec![Part::new(Voice::Program(0), notes(&[(57, 0.0, 1.0)]))],

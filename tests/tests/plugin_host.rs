@@ -15,7 +15,7 @@ use timbrescope_engine::networks::model_file::built_in_model;
 use timbrescope_engine::timeline::HEARD_MIN_SECONDS;
 use timbrescope_engine::timeline::notes::Note;
 use timbrescope_synth::score::{Part, Voice};
-use timbrescope_tests::clap_host::{HostRun, HostSettings, MidiOut, run_plugin};
+use timbrescope_tests::clap_host::{HostRun, HostSettings, MidiOut, heard_in_state, run_plugin};
 use timbrescope_tests::{notes, render};
 
 /// Seconds of music in the test file.
@@ -90,11 +90,7 @@ fn offline(mono: &[f32], rate: u32) -> Offline {
 }
 
 fn heard_by_plugin(run: &HostRun) -> BTreeSet<String> {
-    let field = run.state["fields"]["heard"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no `heard` field in the saved state: {}", run.state));
-    let heard: serde_json::Map<String, serde_json::Value> = serde_json::from_str(field).unwrap();
-    heard.keys().cloned().collect()
+    heard_in_state(&run.state)
 }
 
 /// Notes the plugin sent: (key, GM programme of the channel, on sample, off sample).

@@ -19,8 +19,8 @@ use timbrescope_tests::{notes, render};
 
 const RATE: u32 = 44_100;
 
-/// A violin melody over a cello line, `seconds` long.
-fn string_duo(seconds: f64) -> Vec<f32> {
+/// A violin melody over a cello line, `seconds` long at `rate`.
+fn string_duo_at(seconds: f64, rate: u32) -> Vec<f32> {
     let line = |base: u8| -> Vec<(u8, f64, f64)> {
         (0..(seconds * 2.0) as usize)
             .map(|i| (base + [0, 2, 4, 5, 7, 5, 4, 2][i % 8], i as f64 * 0.5, 0.45))
@@ -32,19 +32,29 @@ fn string_duo(seconds: f64) -> Vec<f32> {
             Part::new(Voice::Program(42), notes(&line(48))),
         ],
         seconds,
-        RATE,
+        rate,
     )
+}
+
+/// The duo at the tests' usual rate.
+fn string_duo(seconds: f64) -> Vec<f32> {
+    string_duo_at(seconds, RATE)
 }
 
 /// Feeds `audio` in 512-sample blocks at twice real time; `during(seconds_fed)` runs between
 /// blocks.
-fn feed(feed: &mut AudioFeed, audio: &[f32], mut during: impl FnMut(f64)) {
+fn feed(feed: &mut AudioFeed, audio: &[f32], during: impl FnMut(f64)) {
+    feed_at(feed, audio, RATE, during);
+}
+
+/// [`feed`] for a stream at `rate`.
+fn feed_at(feed: &mut AudioFeed, audio: &[f32], rate: u32, mut during: impl FnMut(f64)) {
     let started = Instant::now();
     let mut block = vec![0.0f32; 512];
     for (i, chunk) in audio.chunks(512).enumerate() {
         block[..chunk.len()].copy_from_slice(chunk);
         feed.push_block(&[&mut block[..chunk.len()]]);
-        let fed = (i * 512 + chunk.len()) as f64 / f64::from(RATE);
+        let fed = (i * 512 + chunk.len()) as f64 / f64::from(rate);
         during(fed);
         let due = Duration::from_secs_f64(fed / 2.0);
         if let Some(wait) = due.checked_sub(started.elapsed()) {
@@ -182,4 +192,42 @@ fn a_restart_starts_the_stream_over_and_stopping_gives_the_writer_back() {
     assert!(before > 2.0, "{before}");
     assert!(after < 2.0, "the stream did not start over: {after}");
     assert!(worker.stop().is_some());
+}
+
+#[test]
+fn one_worker_serves_stream_after_stream_each_at_its_own_rate() {
+    let controls = Arc::new(WorkerControls::default());
+    controls.set_backend(BackendChoice::Cpu);
+    let (writer, mut reader) = snapshot_channel();
+    let worker = Worker::spawn(controls, writer).unwrap();
+    let mut first = worker.begin_stream(RATE);
+    feed(&mut first, &string_duo(3.0), |_| {});
+    std::thread::sleep(Duration::from_millis(400));
+    let before = reader.read().clone();
+    worker.end_stream();
+    // A burst of activations, as a validator's fuzzing or a host changing its setup makes.
+    for rate in [22_050, 96_000, 8_000, 192_000].repeat(5) {
+        drop(worker.begin_stream(rate));
+        worker.end_stream();
+    }
+    let rate = 48_000;
+    let mut second = worker.begin_stream(rate);
+    feed_at(&mut second, &string_duo_at(4.0, rate), rate, |_| {});
+    std::thread::sleep(Duration::from_millis(400));
+    let after = reader.read().clone();
+    drop(worker);
+    assert_eq!(before.state, WorkerState::Running);
+    assert_eq!(before.sample_rate, RATE);
+    assert_eq!(after.state, WorkerState::Running);
+    assert_eq!(after.sample_rate, rate);
+    assert_eq!(after.restarts, 0);
+    // The second stream starts from zero and covers its own 4 s; what it heard is its own.
+    assert!((after.now() - 4.0).abs() < 0.7, "now = {}", after.now());
+    assert!(after.windows > before.windows);
+    assert!(heard(&after, "violin") >= 1.0, "{:?}", after.heard(0.0));
+    assert!(
+        heard(&after, "violin") <= 4.0,
+        "the first stream's seconds leaked in: {:?}",
+        after.heard(0.0)
+    );
 }

@@ -1,13 +1,14 @@
 //! The plugin in real hosts: the test bundle (allocation checks on) for the CLAP host tests,
-//! `cargo test`, and pedalboard (PyPI) loading the VST3.
+//! `cargo test`, pedalboard (PyPI) loading the VST3, and clap-validator (`crate::validator`).
 
 use std::path::PathBuf;
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-/// Feature the test bundle is built with: any allocation in process() panics.
-pub const TEST_FEATURES: &str = "timbrescope/assert_process_allocs";
+/// Features the test bundle and the tests are built with: any allocation in process()
+/// panics, and the fault tests can inject a panic or a stall into the worker.
+pub const TEST_FEATURES: &str = "timbrescope/assert_process_allocs,timbrescope/fault_injection";
 
 fn cargo(args: &[&str]) -> Result<()> {
     let status = Command::new(env!("CARGO"))
@@ -22,19 +23,15 @@ fn cargo(args: &[&str]) -> Result<()> {
 
 /// The folder nice-plug's bundler writes to.
 pub fn bundle_dir() -> Result<PathBuf> {
-    let metadata = cargo_metadata_target()?;
-    Ok(metadata.join("bundled"))
+    Ok(target_dir().join("bundled"))
 }
 
-fn cargo_metadata_target() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Ok(PathBuf::from(dir));
+/// The build folder: `CARGO_TARGET_DIR`, else the workspace's `target/`.
+pub fn target_dir() -> PathBuf {
+    match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../target")),
     }
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .context("xtask lives in the workspace")?
-        .to_path_buf();
-    Ok(root.join("target"))
 }
 
 /// Builds the dev-profile bundles the host tests and benchmarks load.
@@ -45,12 +42,18 @@ pub fn bundle_for_tests() -> Result<()> {
     )
 }
 
-/// Bundles, runs the workspace tests, then the pedalboard check.
+/// Bundles, runs the workspace tests, the pedalboard check, clap-validator and a short soak.
 pub fn run_tests() -> Result<()> {
     bundle_for_tests()?;
     cargo(&["test", "--workspace", "--features", TEST_FEATURES])?;
-    pedalboard_check()
+    pedalboard_check()?;
+    crate::validator::validate()?;
+    crate::soak::soak(&PathBuf::from(CI_SOAK_MUSIC), CI_SOAK_MINUTES)
 }
+
+/// The soak CI runs: two minutes of the demo.
+const CI_SOAK_MINUTES: f64 = 2.0;
+const CI_SOAK_MUSIC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/demo.wav");
 
 /// Loads the VST3 in pedalboard and checks the audio passes through unchanged.
 fn pedalboard_check() -> Result<()> {

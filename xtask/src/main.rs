@@ -7,10 +7,12 @@ mod eval;
 mod hosts;
 mod metrics;
 mod seeds;
+mod soak;
 mod synth;
 #[cfg(test)]
 mod test_signals;
 mod train;
+mod validator;
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -158,9 +160,23 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Everything CI checks: the test bundle (allocation checks on), `cargo test`, and the
-    /// VST3 in a real host (pedalboard, when Python has it).
+    /// Everything CI checks: the test bundle (allocation checks on), `cargo test`, the VST3
+    /// in a real host (pedalboard) and clap-validator on the CLAP bundle.
     Test,
+    /// clap-validator (vendored in tools/) on the test bundle, headless: every check must
+    /// pass and the plugin must print nothing; prints each check's duration.
+    Validate,
+    /// The live analysis for N minutes as the plugin runs it (48 kHz, 64-sample blocks, real
+    /// time, automation, restarts, re-activations): memory over time, dropped audio, worker
+    /// restarts, model time per window. Fails on memory growth or a worker restart.
+    Soak {
+        /// Minutes of music to play.
+        #[arg(long, default_value_t = 2.0)]
+        minutes: f64,
+        /// The music, looped.
+        #[arg(long, default_value = "assets/demo.wav")]
+        music: PathBuf,
+    },
     /// Render the bundled demo file from the demo arrangement and the training font.
     Demo {
         /// Output WAV file.
@@ -179,8 +195,8 @@ fn main() -> Result<()> {
             resume,
             backend,
         } => {
-            let config = TrainingConfig::load_partial(&config)
-                .with_context(|| format!("{}: invalid training config", config.display()))?;
+            let config =
+                TrainingConfig::load_partial(&config).context("invalid training config")?;
             let compute = select_device(backend)?;
             eprintln!("training on {}", compute.description);
             train(
@@ -333,6 +349,11 @@ fn main() -> Result<()> {
             std::iter::once("bundle".into()).chain(args),
         ),
         Command::Test => hosts::run_tests(),
+        Command::Soak { minutes, music } => soak::soak(&music, minutes),
+        Command::Validate => {
+            hosts::bundle_for_tests()?;
+            validator::validate()
+        }
         Command::Bench => {
             hosts::bundle_for_tests()?;
             // The dev profile has fully optimised dependencies; benchmarking in it reuses the

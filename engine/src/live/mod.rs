@@ -4,6 +4,7 @@
 //! [`midi`] turns tracked notes into MIDI out.
 
 pub mod controls;
+mod fault;
 pub mod feed;
 mod job;
 pub mod midi;

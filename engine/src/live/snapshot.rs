@@ -34,7 +34,10 @@ pub enum WorkerState {
     Starting,
     /// Analysing.
     Running,
-    /// Stopped by an error; the message says why. Audio still passes.
+    /// The analysis failed (the message says why) and starts over in a moment. Audio still
+    /// passes.
+    Restarting(String),
+    /// Stopped after failing again and again; the message says why. Audio still passes.
     Failed(String),
 }
 
@@ -64,6 +67,11 @@ pub struct LiveSnapshot {
     pub model: String,
     /// Model time per window, milliseconds (smoothed).
     pub inference_ms: f32,
+    /// Model time per window of the newest batch, milliseconds (not smoothed: a soak run
+    /// collects its distribution).
+    pub last_inference_ms: f32,
+    /// Windows the model has run on since the worker started.
+    pub windows: u64,
     /// Audio in to frame shown, milliseconds.
     pub latency_ms: f32,
     /// MIDI out's constant delay behind the audio, milliseconds.
@@ -72,12 +80,31 @@ pub struct LiveSnapshot {
     pub dropped_samples: u64,
     /// Input sample rate.
     pub sample_rate: u32,
+    /// Times the worker started over after a failure.
+    pub restarts: u32,
     /// Seconds since audio last arrived (0 while it flows): a stopped or vanished input
     /// shows up here, since nothing else would change.
     pub input_idle_s: f32,
 }
 
 impl LiveSnapshot {
+    /// Starts the history over for a new stream at `sample_rate`: nothing heard yet.
+    pub(crate) fn begin_stream(&mut self, sample_rate: u32) {
+        self.sample_rate = sample_rate;
+        self.instrument.clear();
+        self.notes.clear();
+        self.clip.clear();
+        self.heard_frames.iter_mut().for_each(|f| *f = 0);
+        self.input_idle_s = 0.0;
+        self.dropped_samples = 0;
+    }
+
+    /// Sets the model's classes, with nothing heard yet.
+    pub(crate) fn set_classes(&mut self, classes: ClassList) {
+        self.heard_frames = vec![0; classes.len()];
+        self.classes = classes;
+    }
+
     /// The classes heard for at least `min_seconds` so far, with their seconds, in class
     /// order: the summary a project keeps and a rehearsal log prints.
     pub fn heard(&self, min_seconds: f32) -> Vec<(&str, f32)> {

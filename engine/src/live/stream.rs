@@ -137,13 +137,25 @@ impl LiveAnalyzer {
 
     /// Starts the stream over (a transport restart): open notes end, frames count from 0.
     pub fn restart(&mut self, out: &mut Vec<NoteEvent>) -> Result<(), ResampleError> {
-        self.tracker.finish(out);
+        self.restart_at(self.input_rate, out)
+    }
+
+    /// Starts a new stream at `input_rate` (a host re-activating at another rate) with the
+    /// same model and device: open notes end, frames count from 0. On an unusable rate the
+    /// old stream stays as it was.
+    pub fn restart_at(
+        &mut self,
+        input_rate: u32,
+        out: &mut Vec<NoteEvent>,
+    ) -> Result<(), ResampleError> {
         let analyzer = Analyzer::new(
             self.analyzer.model().clone(),
             self.analyzer.compute().clone(),
             self.hop_frames,
         );
-        *self = Self::new(analyzer, self.input_rate, self.hop_frames, self.notes)?;
+        let fresh = Self::new(analyzer, input_rate, self.hop_frames, self.notes)?;
+        self.tracker.finish(out);
+        *self = fresh;
         Ok(())
     }
 
@@ -168,8 +180,9 @@ impl LiveAnalyzer {
     pub fn push(&mut self, samples: &[f32], out: &mut LiveOutput) {
         out.clear();
         self.clean.clear();
+        // Not finite, or denormal (which costs the FFTs dearly and is silence anyway): zero.
         self.clean.extend(samples.iter().map(|&s| {
-            if s.is_finite() {
+            if s.is_normal() {
                 s.clamp(-SAMPLE_LIMIT, SAMPLE_LIMIT)
             } else {
                 0.0

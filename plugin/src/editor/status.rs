@@ -23,12 +23,29 @@ pub fn show(ui: &mut Ui, snapshot: &LiveSnapshot, message: Option<&str>) {
                     snapshot.sample_rate,
                 ));
             }
+            WorkerState::Restarting(reason) => {
+                ui.label(
+                    RichText::new(format!(
+                        "Analysis failed: {reason}; starting it again (audio still passes)"
+                    ))
+                    .color(Color32::from_rgb(255, 200, 90)),
+                );
+            }
             WorkerState::Failed(reason) => {
                 ui.label(
                     RichText::new(format!("Analysis stopped: {reason} (audio still passes)"))
                         .color(Color32::from_rgb(255, 120, 100)),
                 );
             }
+        }
+        if snapshot.restarts > 0 && snapshot.state == WorkerState::Running {
+            ui.label(
+                RichText::new(format!(
+                    "the analysis restarted {} time(s) after a failure",
+                    snapshot.restarts
+                ))
+                .color(Color32::from_rgb(255, 200, 90)),
+            );
         }
         if snapshot.input_idle_s >= 2.0 {
             ui.label(

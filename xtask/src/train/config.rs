@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use burn::prelude::*;
 use serde_json::{Map, Value};
 use timbrescope_engine::features::FeatureConfig;
@@ -227,6 +227,10 @@ impl TrainingConfig {
     /// default), so that committed configs stay short and keep loading when a field is
     /// added; an unknown field is an error, so a typo never trains silently.
     pub fn load_partial(path: &Path) -> Result<Self> {
+        Self::parse_partial(path).with_context(|| path.display().to_string())
+    }
+
+    fn parse_partial(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)?;
         let Value::Object(given) = serde_json::from_str(&text)? else {
             bail!("a training config is a JSON object");
@@ -262,10 +266,33 @@ mod tests {
         assert_eq!(config.schedule.batch_size, ScheduleConfig::new().batch_size);
         assert_eq!(config.model.hidden, NetworkConfig::new().hidden);
         std::fs::write(&path, r#"{"schedule": {"stepz": 7}}"#).unwrap();
-        let error = TrainingConfig::load_partial(&path).unwrap_err().to_string();
+        let error = format!("{:#}", TrainingConfig::load_partial(&path).unwrap_err());
         assert!(error.contains("schedule.stepz"), "{error}");
         std::fs::write(&path, r#"{"steps": 7}"#).unwrap();
         assert!(TrainingConfig::load_partial(&path).is_err());
+    }
+
+    #[test]
+    fn a_damaged_config_gives_an_error_naming_the_file() {
+        let seed =
+            std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("configs/default-model.json"))
+                .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        const COUNT: usize = 1000;
+        let (accepted, refused) = timbrescope_tests::mutate::fuzz_file(
+            &seed,
+            COUNT,
+            40,
+            &dir.path().join("damaged.json"),
+            std::time::Duration::from_secs(20),
+            |path| {
+                TrainingConfig::load_partial(path)
+                    .map(|_| ())
+                    .map_err(|e| format!("{e:#}"))
+            },
+        );
+        eprintln!("training config: {COUNT} variants, {accepted} read, {refused} refused");
+        assert_eq!(accepted + refused, COUNT);
     }
 
     #[test]
@@ -283,7 +310,7 @@ mod tests {
         assert!(paths.len() >= 20, "found only {paths:?}");
         for path in &paths {
             if let Err(e) = TrainingConfig::load_partial(path) {
-                panic!("{}: {e}", path.display());
+                panic!("{e:#}");
             }
         }
     }
