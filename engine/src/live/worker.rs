@@ -26,6 +26,17 @@ const QUEUE_SECONDS: f64 = 4.0;
 /// MIDI messages that can wait for the audio thread.
 const MIDI_QUEUE: usize = 4096;
 
+/// Lowers the calling thread's priority (nice 10 on Linux) so that the host's threads, the
+/// audio thread above all, win the CPU whenever they compete with the analysis.
+fn yield_to_the_host() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: `gettid` and `setpriority` only read and set this thread's scheduling value;
+    // a refusal leaves the priority as it was, which is harmless.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
+}
+
 /// A running worker thread; dropping it (or [`Worker::stop`]) stops and joins it.
 pub struct Worker {
     stop: Arc<AtomicBool>,
@@ -41,7 +52,10 @@ impl Worker {
         let job = WorkerJob::new(controls, received, stop.clone());
         let thread = std::thread::Builder::new()
             .name("timbrescope-analysis".into())
-            .spawn(move || job.run(writer))?;
+            .spawn(move || {
+                yield_to_the_host();
+                job.run(writer)
+            })?;
         Ok(Self {
             stop,
             commands: Some(commands),
