@@ -161,3 +161,15 @@ fn damaged_plugin_state_is_refused_or_loaded_and_the_plugin_keeps_passing_audio(
     plugin.deactivate(blocks);
     eprintln!("plugin state: {COUNT} variants, {loaded} loaded, {refused} refused");
 }
+
+#[test]
+fn a_truncated_ogg_file_gives_what_it_holds() {
+    // An interrupted download: the pages that arrived decode, the cut one is dropped.
+    let whole = fixture("four-seconds.ogg");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("interrupted.ogg");
+    std::fs::write(&path, &whole[..whole.len() * 3 / 5]).unwrap();
+    let audio = read_mono(&path).unwrap_or_else(|e| panic!("{e}"));
+    let seconds = audio.duration_s();
+    assert!((1.0..3.9).contains(&seconds), "{seconds} s of a 4 s file");
+}

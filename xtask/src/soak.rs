@@ -132,10 +132,11 @@ pub fn soak(music_path: &Path, minutes: f64) -> Result<()> {
     drop(worker);
     inference.sort_by(f32::total_cmp);
     eprintln!(
-        "soak: {minutes} min at {RATE} Hz / {BLOCK} samples: memory growth after {WARM_UP_S} s \
+        "soak: {minutes} min at {RATE} Hz / {BLOCK} samples in {:.1} min of wall time: memory growth after {WARM_UP_S} s \
          warm-up {peak_growth_mb:.1} MB, {} worker restarts, {:.2} s of audio dropped, {} \
          windows, ms/window p50 {:.1} p99 {:.1} p99.9 {:.1} max {:.1}, {midi_sent} \
          MIDI messages",
+        started.elapsed().as_secs_f64() / 60.0,
         snapshot.restarts,
         (dropped_before + snapshot.dropped_samples) as f64 / f64::from(RATE),
         snapshot.windows,
