@@ -33,14 +33,6 @@ pub(crate) struct StreamCounters {
     pub(crate) restart_received: AtomicU64,
 }
 
-/// Zero for a denormal sample: arithmetic on denormals takes the CPU's slow path (tens of
-/// times slower), which a host feeding a decaying tail would pay on the audio thread. The test
-/// looks at the bits only, so it costs no floating-point work itself.
-#[inline]
-fn without_denormal(sample: f32) -> f32 {
-    if sample.is_subnormal() { 0.0 } else { sample }
-}
-
 /// The audio thread's end: wait-free, allocation-free.
 pub struct AudioFeed {
     audio: HeapProd<f32>,
@@ -80,13 +72,7 @@ impl AudioFeed {
         };
         let len = first.as_ref().len();
         let scale = 1.0 / channels.len() as f32;
-        let mono = (0..len).map(|i| {
-            channels
-                .iter()
-                .map(|c| without_denormal(c.as_ref()[i]))
-                .sum::<f32>()
-                * scale
-        });
+        let mono = (0..len).map(|i| channels.iter().map(|c| c.as_ref()[i]).sum::<f32>() * scale);
         self.push_mono(mono, len);
     }
 
@@ -97,7 +83,7 @@ impl AudioFeed {
         let scale = 1.0 / channels as f32;
         let mono = samples
             .chunks_exact(channels)
-            .map(|frame| frame.iter().copied().map(without_denormal).sum::<f32>() * scale);
+            .map(|frame| frame.iter().sum::<f32>() * scale);
         self.push_mono(mono, samples.len() / channels);
     }
 
