@@ -3,6 +3,7 @@
 
 pub mod clap_host;
 pub mod mutate;
+pub mod random;
 pub mod thread_cost;
 
 pub use timbrescope_synth::wav::write_wav;

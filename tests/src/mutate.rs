@@ -4,10 +4,12 @@
 //! inserted bytes, and length fields set to huge values. Deterministic, so a failure replays
 //! from its iteration number.
 
+use crate::random::Xorshift;
+
 /// Yields `count` mutated copies of `seed`.
 pub struct Mutations<'a> {
     seed: &'a [u8],
-    state: u64,
+    random: Xorshift,
     left: usize,
 }
 
@@ -16,52 +18,41 @@ impl<'a> Mutations<'a> {
     pub fn new(seed: &'a [u8], count: usize, salt: u64) -> Self {
         Self {
             seed,
-            state: salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+            random: Xorshift::new(salt.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1),
             left: count,
         }
     }
 
-    fn next_u64(&mut self) -> u64 {
-        self.state ^= self.state << 13;
-        self.state ^= self.state >> 7;
-        self.state ^= self.state << 17;
-        self.state
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
     fn mutate(&mut self, data: &mut Vec<u8>) {
         let len = data.len();
-        match self.below(6) {
-            0 => data.truncate(self.below(len + 1)),
+        match self.random.below(6) {
+            0 => data.truncate(self.random.below(len + 1)),
             1 => {
-                for _ in 0..1 + self.below(8) {
-                    let i = self.below(len);
+                for _ in 0..1 + self.random.below(8) {
+                    let i = self.random.below(len);
                     if let Some(byte) = data.get_mut(i) {
-                        *byte ^= 1 << self.below(8);
+                        *byte ^= 1 << self.random.below(8);
                     }
                 }
             }
             2 => {
-                let i = self.below(len);
-                let n = (1 + self.below(16)).min(len - i.min(len));
-                let fill = self.next_u64() as u8;
+                let i = self.random.below(len);
+                let n = (1 + self.random.below(16)).min(len - i.min(len));
+                let fill = self.random.next_u64() as u8;
                 data[i..i + n].fill(fill);
             }
             3 => {
-                let i = self.below(len + 1);
-                let extra: Vec<u8> = (0..1 + self.below(64))
-                    .map(|_| self.next_u64() as u8)
+                let i = self.random.below(len + 1);
+                let extra: Vec<u8> = (0..1 + self.random.below(64))
+                    .map(|_| self.random.next_u64() as u8)
                     .collect();
                 data.splice(i..i, extra);
             }
             4 => {
                 // A 32-bit little-endian field (a chunk size, a sample count) made huge.
                 if len >= 4 {
-                    let i = self.below(len - 3);
-                    let huge = [u32::MAX, u32::MAX / 2, 0x7FFF_FFF0, 1 << 30][self.below(4)];
+                    let i = self.random.below(len - 3);
+                    let huge = [u32::MAX, u32::MAX / 2, 0x7FFF_FFF0, 1 << 30][self.random.below(4)];
                     data[i..i + 4].copy_from_slice(&huge.to_le_bytes());
                 }
             }

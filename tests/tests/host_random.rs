@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use timbrescope_engine::input::resample::resample;
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::clap_host::{LoadedPlugin, heard_in_state};
+use timbrescope_tests::random::Xorshift;
 use timbrescope_tests::{notes, render};
 
 const RATES: [u32; 7] = [8_000, 11_025, 22_050, 44_100, 48_000, 96_000, 192_000];
@@ -17,28 +18,16 @@ const MAX_BLOCK: usize = 8192;
 /// Audio seconds per wall second.
 const SPEED: f64 = 2.0;
 
-/// A small deterministic generator, so a failure replays.
-struct Random(u64);
-
-impl Random {
-    fn unit(&mut self) -> f64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// Log-uniform in 1..=max, so small blocks are as common as large ones.
-    fn block(&mut self, max: usize) -> usize {
-        ((max as f64).ln() * self.unit())
-            .exp()
-            .round()
-            .clamp(1.0, max as f64) as usize
-    }
+/// A block size log-uniform in 1..=max, so small blocks are as common as large ones.
+fn block_size(random: &mut Xorshift, max: usize) -> usize {
+    ((max as f64).ln() * random.unit())
+        .exp()
+        .round()
+        .clamp(1.0, max as f64) as usize
 }
 
 /// Half a second of what a broken upstream plugin might send.
-fn hostile(rate: u32, random: &mut Random) -> Vec<f32> {
+fn hostile(rate: u32, random: &mut Xorshift) -> Vec<f32> {
     let kinds = [
         f32::NAN,
         f32::INFINITY,
@@ -74,7 +63,7 @@ fn random_rates_blocks_automation_and_state_changes_pass_audio_and_the_analysis_
         5.0,
         48_000,
     );
-    let mut random = Random(0x2545_F491_4F6C_DD1D);
+    let mut random = Xorshift::new(0x2545_F491_4F6C_DD1D);
     let mut plugin = LoadedPlugin::load();
     let params = plugin.params();
     for (session, &rate) in RATES.iter().enumerate() {
@@ -90,7 +79,7 @@ fn random_rates_blocks_automation_and_state_changes_pass_audio_and_the_analysis_
         let started = Instant::now();
         let (mut position, mut calls) = (0, 0usize);
         while position < mono.len() {
-            let n = random.block(MAX_BLOCK).min(mono.len() - position);
+            let n = block_size(&mut random, MAX_BLOCK).min(mono.len() - position);
             if calls % 16 == 0 {
                 for param in &params {
                     let unit = random.unit();

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use timbrescope_synth::score::{Part, Voice};
 use timbrescope_tests::clap_host::LoadedPlugin;
+use timbrescope_tests::random::Xorshift;
 use timbrescope_tests::thread_cost::ThreadCost;
 use timbrescope_tests::{notes, render};
 
@@ -43,13 +44,7 @@ fn process_never_waits_while_parameters_move_and_the_worker_stalls() {
     let params = plugin.params();
     assert!(params.len() >= 4, "{params:?}");
     let mut blocks = plugin.activate(2, RATE, BLOCK);
-    let mut random = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next_unit = move || {
-        random ^= random << 13;
-        random ^= random >> 7;
-        random ^= random << 17;
-        (random >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut random = Xorshift::new(0x9E37_79B9_7F4A_7C15);
     // The audio runs on its own thread, as in a DAW: the plugin tells its threads apart,
     // and work it would hand the main thread must not run inside process().
     let (blocks, costs) = std::thread::scope(|scope| {
@@ -59,8 +54,10 @@ fn process_never_waits_while_parameters_move_and_the_worker_stalls() {
                 let started = Instant::now();
                 for (i, (left, right)) in music.chunks(BLOCK).zip(right.chunks(BLOCK)).enumerate() {
                     for param in &params {
-                        blocks
-                            .automate(param.id, param.min + (param.max - param.min) * next_unit());
+                        blocks.automate(
+                            param.id,
+                            param.min + (param.max - param.min) * random.unit(),
+                        );
                     }
                     if i % RESTART_EVERY == RESTART_EVERY - 1 {
                         blocks.stop_and_start();
