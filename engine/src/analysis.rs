@@ -1,21 +1,28 @@
 //! The whole analysis of a signal: resample → features → 1 s windows → model → stitched
-//! frame timeline → identity carry → notes. The CLI, the tests, the benchmarks and xtask's
-//! evaluation all call [`Analyzer`]; the live worker drives the same pieces window by window.
+//! frame timeline → identity carry → notes. Where the notes come from basic-pitch
+//! ([`NoteSource::BasicPitch`]), its posteriors replace the pitch activity, rescale the
+//! pianoroll and make the notes, and the multitask model says who plays them. The CLI, the
+//! tests, the benchmarks and xtask's evaluation all call [`Analyzer`]; the live worker drives
+//! the same pieces window by window.
 
 use burn::prelude::*;
 
 use crate::classes::PITCH_COUNT;
 use crate::compute::ComputeDevice;
-use crate::features::{FeatureStream, frame_count};
+use crate::features::{ANALYSIS_RATE, FeatureStream, frame_count};
 use crate::input::audio_file::MonoAudio;
-use crate::input::resample::{ResampleError, resample_to_analysis_rate};
+use crate::input::resample::{ResampleError, resample, resample_to_analysis_rate};
+use crate::networks::basic_pitch;
 use crate::networks::logistic::logistic_in_place;
-use crate::networks::model_file::LoadedModel;
+use crate::networks::model_file::{LoadedModel, NoteSource};
 use crate::timeline::carry::IdentityCarry;
 use crate::timeline::notes::{Note, NoteTrackerConfig, track_notes};
 use crate::timeline::{
     FramePredictions, FrameTimeline, WINDOW_FRAMES, WindowPrediction, window_starts,
 };
+use crate::transcription::Transcriber;
+use crate::transcription::instruments::{assign_classes, relabel_pianoroll};
+use crate::transcription::note_creation::{NoteCreationConfig, create_notes};
 
 /// Default hop between windows when analysing a file: half a window.
 pub const DEFAULT_FILE_HOP_FRAMES: usize = 50;
@@ -38,6 +45,7 @@ pub struct Analyzer {
     hop_frames: usize,
     notes: NoteTrackerConfig,
     identity_carry: bool,
+    transcriber: Option<Transcriber>,
 }
 
 impl Analyzer {
@@ -45,13 +53,41 @@ impl Analyzer {
     pub fn new(model: LoadedModel, compute: ComputeDevice, hop_frames: usize) -> Self {
         let mut model = model;
         model.net = model.net.to_device(&compute.device);
+        let transcriber = match model.sidecar.notes {
+            NoteSource::BasicPitch => Some(Transcriber::new(&compute)),
+            NoteSource::Multitask => None,
+        };
         Self {
             model,
             compute,
             hop_frames: hop_frames.clamp(1, WINDOW_FRAMES),
             notes: NoteTrackerConfig::default(),
             identity_carry: true,
+            transcriber,
         }
+    }
+
+    /// The same analyser with its notes (and pitch activity) from `source` instead of the
+    /// one the model's sidecar names: `--notes multitask` keeps the previous path selectable.
+    pub fn with_note_source(mut self, source: NoteSource) -> Self {
+        self.transcriber = match source {
+            NoteSource::BasicPitch => Some(Transcriber::new(&self.compute)),
+            NoteSource::Multitask => None,
+        };
+        self
+    }
+
+    /// Where the notes come from.
+    pub fn note_source(&self) -> NoteSource {
+        match self.transcriber {
+            Some(_) => NoteSource::BasicPitch,
+            None => NoteSource::Multitask,
+        }
+    }
+
+    /// basic-pitch, when the notes come from it.
+    pub fn transcriber(&self) -> Option<&Transcriber> {
+        self.transcriber.as_ref()
     }
 
     /// The same analyser without the identity carry in [`Self::analyze`], so an evaluation
@@ -131,17 +167,39 @@ impl Analyzer {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Analysis, ResampleError> {
         let samples = resample_to_analysis_rate(&audio.samples, audio.sample_rate)?;
-        Ok(self.analyze_16k(
+        let transcription_input = match self.transcriber {
+            Some(_) => Some(resample(
+                &audio.samples,
+                audio.sample_rate,
+                basic_pitch::SAMPLE_RATE,
+            )?),
+            None => None,
+        };
+        Ok(self.analyze_resampled(
             &samples,
+            transcription_input.as_deref(),
             frame_count(audio.samples.len(), audio.sample_rate),
             progress,
         ))
     }
 
-    /// Analyses a 16 kHz signal into exactly `frames` frames.
+    /// Analyses a 16 kHz signal into exactly `frames` frames (basic-pitch, when it makes the
+    /// notes, hears it upsampled: nothing above 8 kHz).
     pub fn analyze_16k(
         &self,
         samples_16k: &[f32],
+        frames: usize,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Analysis {
+        self.analyze_resampled(samples_16k, None, frames, progress)
+    }
+
+    /// Analyses a signal given at 16 kHz and, for basic-pitch, at 22 050 Hz (upsampled from
+    /// the 16 kHz one when `None`), into exactly `frames` frames.
+    pub fn analyze_resampled(
+        &self,
+        samples_16k: &[f32],
+        samples_22k: Option<&[f32]>,
         frames: usize,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Analysis {
@@ -169,7 +227,29 @@ impl Analyzer {
             IdentityCarry::new(&predictions.classes, self.notes.off_threshold)
                 .apply(&mut predictions);
         }
-        let notes = track_notes(&predictions.classes, &predictions.pianoroll, self.notes);
+        let notes = match &self.transcriber {
+            None => track_notes(&predictions.classes, &predictions.pianoroll, self.notes),
+            Some(transcriber) => {
+                let upsampled;
+                let input = match samples_22k {
+                    Some(samples) => samples,
+                    None => {
+                        upsampled = resample(samples_16k, ANALYSIS_RATE, basic_pitch::SAMPLE_RATE)
+                            .expect("16 kHz is a supported rate");
+                        &upsampled
+                    }
+                };
+                let posteriors = transcriber.posteriors(input, &mut |_, _| {});
+                relabel_pianoroll(&mut predictions, &posteriors.note_on_timeline(frames));
+                let found = create_notes(
+                    &posteriors.note,
+                    &posteriors.onset,
+                    posteriors.frames,
+                    &NoteCreationConfig::default(),
+                );
+                assign_classes(&found, &predictions)
+            }
+        };
         Analysis { predictions, notes }
     }
 }

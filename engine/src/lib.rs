@@ -4,7 +4,8 @@
 //!
 //! Data flow, one folder per stage: [`input`] (decode, resample to 16 kHz) → [`features`]
 //! (log-mel and pitch banks) → [`networks`] over 1 s windows →
-//! [`timeline`] (stitching, identity carry, notes) → [`outputs`] (JSON, MIDI, PNG).
+//! [`timeline`] (stitching, identity carry, notes) → [`outputs`] (JSON, MIDI, PNG); where
+//! basic-pitch makes the notes, [`transcription`] runs it beside the multitask model.
 //! [`analysis`] runs the chain on a file; [`live`] runs it on a stream, on a worker thread for
 //! the plugin and the live app. `docs/ARCHITECTURE.md` describes the whole flow.
 
@@ -18,3 +19,4 @@ pub mod live;
 pub mod networks;
 pub mod outputs;
 pub mod timeline;
+pub mod transcription;

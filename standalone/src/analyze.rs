@@ -33,10 +33,14 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
         eprintln!("warning: {e}; using the built-in model instead");
     }
     let hop_frames = (args.hop_ms / 10) as usize;
-    let analyzer = Analyzer::new(model, compute, hop_frames);
+    let mut analyzer = Analyzer::new(model, compute, hop_frames);
+    if let Some(source) = args.notes {
+        analyzer = analyzer.with_note_source(source);
+    }
     eprintln!(
-        "model: {}, inference on {}",
+        "model: {}, notes from {}, inference on {}",
         analyzer.model().sidecar.name,
+        analyzer.note_source(),
         analyzer.compute().description
     );
     let several = args.inputs.len() > 1;

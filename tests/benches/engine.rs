@@ -1,4 +1,5 @@
-//! Engine speed: front-end per 1 s window, model per 1 s window on one CPU thread, the
+//! Engine speed: front-end per 1 s window, model per 1 s window on one CPU thread, basic-pitch
+//! per 2 s window on one thread (with its cost per second of audio offline and live), the
 //! real-time factor of analysing a 60 s rendered file, and the identity carry over that file's
 //! frames. Run with `cargo xtask bench`.
 
@@ -9,9 +10,12 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
 use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::features::{FeatureStream, frame_count};
+use timbrescope_engine::networks::basic_pitch::{self, BasicPitch};
 use timbrescope_engine::networks::model_file::built_in_model;
 use timbrescope_engine::timeline::WINDOW_FRAMES;
 use timbrescope_engine::timeline::carry::IdentityCarry;
+use timbrescope_engine::transcription::KEPT_FRAMES;
+use timbrescope_engine::transcription::stream::LIVE_HOP_FRAMES;
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::render::render_score;
 use timbrescope_tests::training_font;
@@ -59,6 +63,28 @@ fn bench(c: &mut Criterion) {
     c.bench_function("model per 1 s window (CPU, one thread)", |b| {
         pool.install(|| b.iter(|| analyzer.predict_windows(black_box(&window))))
     });
+
+    // basic-pitch: one 2 s window. Offline a window yields KEPT_FRAMES frames, live
+    // LIVE_HOP_FRAMES, so its cost per second of audio is the window time over those spans.
+    let network = BasicPitch::new(&ComputeDevice::cpu().device);
+    let bp_window = rendered(2.0, basic_pitch::SAMPLE_RATE);
+    let bp_window = &bp_window[..basic_pitch::WINDOW_SAMPLES];
+    c.bench_function("basic-pitch per 2 s window (CPU, one thread)", |b| {
+        pool.install(|| b.iter(|| network.run(black_box(bp_window))))
+    });
+    let runs = 10;
+    let started = Instant::now();
+    pool.install(|| (0..runs).for_each(|_| drop(network.run(bp_window))));
+    let per_window = started.elapsed().as_secs_f64() / f64::from(runs);
+    let span = |frames: usize| {
+        frames as f64 * basic_pitch::FRAME_HOP_SAMPLES as f64 / f64::from(basic_pitch::SAMPLE_RATE)
+    };
+    println!(
+        "basic-pitch on one thread: {:.1} ms per window, {:.1} ms per second of audio offline, {:.1} % of a core live",
+        per_window * 1e3,
+        per_window / span(KEPT_FRAMES) * 1e3,
+        per_window / span(LIVE_HOP_FRAMES) * 100.0
+    );
 
     let long = rendered(60.0, 44_100);
     let frames = frame_count(long.len(), 44_100);

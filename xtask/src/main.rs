@@ -23,7 +23,9 @@ use timbrescope_engine::allocator::keep_freed_tensor_memory;
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::{BackendChoice, select_device};
-use timbrescope_engine::networks::model_file::{load_model, load_or_built_in, save_model};
+use timbrescope_engine::networks::model_file::{
+    NoteSource, load_model, load_or_built_in, save_model,
+};
 use timbrescope_synth::demo::demo_score;
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::render::render_score;
@@ -133,6 +135,13 @@ enum Command {
         /// Score without the identity carry (the ablation of the model card).
         #[arg(long)]
         no_identity_carry: bool,
+        /// Where the notes come from: `basic-pitch` or `multitask` (the model's own heads);
+        /// the model's sidecar decides when left out.
+        #[arg(long, value_parser = clap::value_parser!(NoteSource))]
+        notes: Option<NoteSource>,
+        /// Score the live path (the plugin's stream, fed in blocks) instead of the file path.
+        #[arg(long)]
+        live: bool,
     },
     /// Set a trained model's instrument operating point on fresh held-out-font music (seeds
     /// `eval` never draws) and write the calibrated model.
@@ -301,6 +310,8 @@ fn main() -> Result<()> {
             out,
             backend,
             no_identity_carry,
+            notes,
+            live,
         } => {
             if (instruments.is_some() || font.is_some()) && data != "validation" {
                 bail!("--instruments and --font set the validation music; {data} has its own");
@@ -314,6 +325,9 @@ fn main() -> Result<()> {
             let mut analyzer = Analyzer::new(model, compute, DEFAULT_FILE_HOP_FRAMES);
             if no_identity_carry {
                 analyzer = analyzer.without_identity_carry();
+            }
+            if let Some(source) = notes {
+                analyzer = analyzer.with_note_source(source);
             }
             let annotated = if data == "validation" {
                 let mut procedural = ProceduralConfig::default();
@@ -334,7 +348,12 @@ fn main() -> Result<()> {
             } else {
                 eval::bach10_pieces(Path::new(&data), &classes)?
             };
-            let report = eval::evaluate_pieces(&analyzer, &annotated);
+            let path = if live {
+                eval::AnalysisPath::Live
+            } else {
+                eval::AnalysisPath::File
+            };
+            let report = eval::evaluate_pieces(&analyzer, &annotated, path);
             print!("{}", eval::format_table(&report));
             if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir)?;

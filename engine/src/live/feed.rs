@@ -12,7 +12,9 @@ use crate::features::FRAMES_PER_SECOND;
 use crate::live::midi::{MidiKind, MidiMessage};
 
 /// Delay of MIDI out behind the audio at the start; it grows if the analysis needs longer.
-pub const INITIAL_MIDI_DELAY_SECONDS: f64 = 0.75;
+/// basic-pitch hands a frame out up to 0.67 s after it is heard (its 0.5 s hop plus 15 frames of
+/// right context) and a note counts after 0.13 s, so 1 s leaves room for the network's own time.
+pub const INITIAL_MIDI_DELAY_SECONDS: f64 = 1.0;
 
 /// Counters the audio side and the worker share. Sample counts run on across restarts, so
 /// MIDI positions and the audio side's clock never disagree about where a restart was.

@@ -349,7 +349,8 @@ impl WorkerJob {
                 stream.start_after_analysed();
                 continue;
             }
-            if output.windows == 0 {
+            // basic-pitch's notes can come in a push in which the model ran no window.
+            if output.windows == 0 && output.events.is_empty() {
                 continue;
             }
             self.windows += output.windows as u64;

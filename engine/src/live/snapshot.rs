@@ -171,7 +171,10 @@ impl LiveSnapshot {
     pub(crate) fn append(&mut self, output: &LiveOutput, threshold: f32) {
         add_heard_frames(&mut self.heard_frames, &output.instrument, threshold);
         let c = self.classes.len();
-        if self.rows() == 0 || output.first_frame != self.first_frame + self.rows() {
+        // A push may bring notes and no frames (basic-pitch catching up): history stays.
+        if !output.instrument.is_empty()
+            && (self.rows() == 0 || output.first_frame != self.first_frame + self.rows())
+        {
             self.instrument.clear();
             self.first_frame = output.first_frame;
         }

@@ -1,6 +1,8 @@
 //! Live analysis of an endless stream at any sample rate: the same resampler, front-end,
 //! model, stitching, identity carry and note tracker as a file, run window by window every
 //! hop, handing out each frame once it has its full-weight prediction (see [`SETTLE_FRAMES`]).
+//! Where basic-pitch makes the notes, its stream ([`TranscriptionStream`]) runs beside the
+//! model's, and a frame's notes are tracked once both have handed it out.
 
 use std::time::{Duration, Instant};
 
@@ -9,9 +11,15 @@ use crate::classes::PITCH_COUNT;
 use crate::compute::ComputeDevice;
 use crate::features::FeatureStream;
 use crate::input::resample::{ResampleError, StreamResampler};
+use crate::networks::basic_pitch::WINDOW_SAMPLES;
 use crate::timeline::carry::IdentityCarry;
 use crate::timeline::notes::{NoteEvent, NoteTracker, NoteTrackerConfig};
-use crate::timeline::{FrameTimeline, SETTLE_FRAMES, WINDOW_FRAMES};
+use crate::timeline::{FramePredictions, FrameTimeline, SETTLE_FRAMES, WINDOW_FRAMES};
+use crate::transcription::instruments::relabel_pianoroll;
+use crate::transcription::live_notes::LiveNoteMaker;
+use crate::transcription::note_creation::NoteCreationConfig;
+use crate::transcription::posteriors::{PitchPosteriors, network_position};
+use crate::transcription::stream::TranscriptionStream;
 
 /// Windows run in one go at most; a stream further behind skips ahead instead, so a stall
 /// (a GPU hiccup, a suspended machine) never makes the analysis fall further behind.
@@ -31,6 +39,11 @@ pub struct LiveOutput {
     pub first_frame: usize,
     /// Settled frames handed out, `[frames][classes]`.
     pub instrument: Vec<f32>,
+    /// Stream frame index of the first row of `pitch`.
+    pub pitch_first_frame: usize,
+    /// Pitch activity of the frames whose notes were tracked in this push, `[frames][88]`
+    /// (with basic-pitch these trail `instrument` by its own latency).
+    pub pitch: Vec<f32>,
     /// Note starts and ends found in those frames.
     pub events: Vec<NoteEvent>,
     /// Clip scores of the newest window, when a window ran.
@@ -44,6 +57,7 @@ pub struct LiveOutput {
 impl LiveOutput {
     fn clear(&mut self) {
         self.instrument.clear();
+        self.pitch.clear();
         self.events.clear();
         self.clip = None;
         self.windows = 0;
@@ -70,6 +84,20 @@ pub struct LiveAnalyzer {
     notes: NoteTrackerConfig,
     next_window_end: usize,
     hop_frames: usize,
+    transcription: Option<Transcription>,
+}
+
+/// basic-pitch's stream and the model's settled frames waiting for it.
+struct Transcription {
+    stream: TranscriptionStream,
+    /// Network frames from `posteriors_origin` on.
+    posteriors: PitchPosteriors,
+    posteriors_origin: usize,
+    /// Settled model frames not yet tracked, rows of `[classes]` instrument then
+    /// `[classes][88]` pianoroll, from stream frame `pending_first` on.
+    pending: Vec<f32>,
+    pending_first: usize,
+    notes: LiveNoteMaker,
 }
 
 impl LiveAnalyzer {
@@ -86,7 +114,19 @@ impl LiveAnalyzer {
         let mut timeline = FrameTimeline::new(classes.clone());
         timeline.take_frames_before(WINDOW_FRAMES);
         let hop_frames = usable_hop(hop_frames);
+        let transcription = match analyzer.transcriber() {
+            Some(transcriber) => Some(Transcription {
+                stream: TranscriptionStream::new(transcriber.network().clone(), input_rate)?,
+                posteriors: PitchPosteriors::default(),
+                posteriors_origin: 0,
+                pending: Vec::new(),
+                pending_first: 0,
+                notes: LiveNoteMaker::new(&classes, &NoteCreationConfig::default()),
+            }),
+            None => None,
+        };
         Ok(Self {
+            transcription,
             resampler: StreamResampler::new(input_rate)?,
             input_rate,
             features,
@@ -118,7 +158,12 @@ impl LiveAnalyzer {
     /// continues where it was.
     pub fn set_compute(&mut self, compute: ComputeDevice) {
         let model = self.analyzer.model().clone();
-        self.analyzer = Analyzer::new(model, compute, self.hop_frames);
+        let source = self.analyzer.note_source();
+        self.analyzer = Analyzer::new(model, compute, self.hop_frames).with_note_source(source);
+        if let (Some(t), Some(transcriber)) = (&mut self.transcription, self.analyzer.transcriber())
+        {
+            t.stream.set_network(transcriber.network().clone());
+        }
     }
 
     /// Changes the hop between windows from the next window on.
@@ -152,9 +197,13 @@ impl LiveAnalyzer {
             self.analyzer.model().clone(),
             self.analyzer.compute().clone(),
             self.hop_frames,
-        );
+        )
+        .with_note_source(self.analyzer.note_source());
         let fresh = Self::new(analyzer, input_rate, self.hop_frames, self.notes)?;
         self.tracker.finish(out);
+        if let Some(t) = &mut self.transcription {
+            t.notes.finish(out);
+        }
         *self = fresh;
         Ok(())
     }
@@ -168,12 +217,18 @@ impl LiveAnalyzer {
             .silent_frame()
             .repeat(WINDOW_FRAMES);
         self.analyzer.predict_windows(&window);
+        if let Some(transcriber) = self.analyzer.transcriber() {
+            transcriber.network().run(&vec![0.0; WINDOW_SAMPLES]);
+        }
     }
 
     /// Stream seconds before which no later push reports a note event (see
     /// [`NoteTracker::settled_seconds`]).
     pub fn settled_seconds(&self) -> f64 {
-        self.tracker.settled_seconds()
+        match &self.transcription {
+            Some(t) => t.notes.settled_seconds(),
+            None => self.tracker.settled_seconds(),
+        }
     }
 
     /// Feeds mono samples at the input rate; `out` receives what became ready.
@@ -191,7 +246,75 @@ impl LiveAnalyzer {
         self.resampled.clear();
         self.resampler.push(&self.clean, &mut self.resampled);
         self.features.push(&self.resampled, &mut self.frames);
+        let began = Instant::now();
+        if let Some(transcription) = &mut self.transcription {
+            transcription
+                .stream
+                .push(&self.clean, &mut transcription.posteriors);
+        }
+        let transcribing = began.elapsed();
         self.run_ready_windows(out);
+        out.inference += transcribing;
+        self.track_transcribed(out);
+    }
+
+    /// Tracks the notes of the settled frames basic-pitch has also handed out.
+    fn track_transcribed(&mut self, out: &mut LiveOutput) {
+        let classes = &self.analyzer.model().sidecar.classes;
+        let Some(t) = &mut self.transcription else {
+            return;
+        };
+        let c = classes.len();
+        let row = c + c * PITCH_COUNT;
+        let available = t.posteriors_origin + t.posteriors.frames;
+        let waiting = t.pending.len() / row;
+        let ready = (0..waiting)
+            .take_while(|&n| (network_position(t.pending_first + n).ceil() as usize) < available)
+            .count();
+        if ready == 0 {
+            return;
+        }
+        let mut chunk = FramePredictions {
+            classes: classes.clone(),
+            frames: ready,
+            instrument: Vec::with_capacity(ready * c),
+            pitch: vec![0.0; ready * PITCH_COUNT],
+            pianoroll: Vec::with_capacity(ready * c * PITCH_COUNT),
+            clip: Vec::new(),
+        };
+        for frame in t.pending[..ready * row].chunks_exact(row) {
+            chunk.instrument.extend_from_slice(&frame[..c]);
+            chunk.pianoroll.extend_from_slice(&frame[c..]);
+        }
+        let mut sounding = vec![0.0; ready * PITCH_COUNT];
+        let mut onsets = vec![0.0; ready * PITCH_COUNT];
+        for (n, (keys, starts)) in sounding
+            .chunks_exact_mut(PITCH_COUNT)
+            .zip(onsets.chunks_exact_mut(PITCH_COUNT))
+            .enumerate()
+        {
+            let position = network_position(t.pending_first + n) - t.posteriors_origin as f64;
+            t.posteriors.note_at(position, keys);
+            t.posteriors.onset_at(position, starts);
+        }
+        relabel_pianoroll(&mut chunk, &sounding);
+        for ((keys, starts), roll) in sounding
+            .chunks_exact(PITCH_COUNT)
+            .zip(onsets.chunks_exact(PITCH_COUNT))
+            .zip(chunk.pianoroll.chunks_exact(c * PITCH_COUNT))
+        {
+            t.notes.push_frame(keys, starts, roll, &mut out.events);
+        }
+        out.pitch_first_frame = t.pending_first;
+        out.pitch.extend_from_slice(&chunk.pitch);
+        t.pending.drain(..ready * row);
+        t.pending_first += ready;
+        // The next frame to map needs network frames from just below its position on.
+        let needed = network_position(t.pending_first).floor() as usize;
+        if needed > t.posteriors_origin {
+            t.posteriors.drop_front(needed - t.posteriors_origin);
+            t.posteriors_origin = needed;
+        }
     }
 
     fn frames_available(&self) -> usize {
@@ -235,9 +358,25 @@ impl LiveAnalyzer {
         self.carry.apply(&mut settled);
         out.first_frame = first_internal - WINDOW_FRAMES;
         out.instrument.extend_from_slice(&settled.instrument);
-        let roll = settled.classes.len() * PITCH_COUNT;
-        for frame in settled.pianoroll.chunks_exact(roll) {
-            self.tracker.push_frame(frame, &mut out.events);
+        let c = settled.classes.len();
+        match &mut self.transcription {
+            Some(t) => {
+                for (instrument, roll) in settled
+                    .instrument
+                    .chunks_exact(c)
+                    .zip(settled.pianoroll.chunks_exact(c * PITCH_COUNT))
+                {
+                    t.pending.extend_from_slice(instrument);
+                    t.pending.extend_from_slice(roll);
+                }
+            }
+            None => {
+                out.pitch_first_frame = out.first_frame;
+                out.pitch.extend_from_slice(&settled.pitch);
+                for frame in settled.pianoroll.chunks_exact(c * PITCH_COUNT) {
+                    self.tracker.push_frame(frame, &mut out.events);
+                }
+            }
         }
         // Keep only the frames the next window needs.
         let keep_from = self.next_window_end.saturating_sub(WINDOW_FRAMES);

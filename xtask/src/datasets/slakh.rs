@@ -10,7 +10,8 @@ use anyhow::{Context, Result, bail};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::features::{ANALYSIS_RATE, FRAMES_PER_SECOND};
 use timbrescope_engine::input::audio_file::read_mono;
-use timbrescope_engine::input::resample::resample_to_analysis_rate;
+use timbrescope_engine::input::resample::{resample, resample_to_analysis_rate};
+use timbrescope_engine::networks::basic_pitch;
 use timbrescope_synth::labels::label_score;
 use timbrescope_synth::midi_file::score_from_midi;
 use timbrescope_synth::score::{Part, Score, Voice};
@@ -164,6 +165,11 @@ pub fn annotated_pieces(split: &Path) -> Result<Vec<AnnotatedPiece>> {
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
             Ok(AnnotatedPiece {
                 name,
+                samples_22k: Some(resample(
+                    &mix.samples,
+                    mix.sample_rate,
+                    basic_pitch::SAMPLE_RATE,
+                )?),
                 score: Score {
                     duration: samples.len() as f64 / f64::from(ANALYSIS_RATE),
                     ..piece.score

@@ -45,7 +45,8 @@ pub struct Example {
 /// was named differently from 44.1 kHz.)
 const RECORDING_RATES: [u32; 6] = [22_050, 32_000, 44_100, 48_000, 88_200, 96_000];
 
-fn recording_rate(seed: u64) -> u32 {
+/// The rate a piece drawn with `seed` is recorded at before resampling.
+pub(crate) fn recording_rate(seed: u64) -> u32 {
     RECORDING_RATES[(seed % RECORDING_RATES.len() as u64) as usize]
 }
 

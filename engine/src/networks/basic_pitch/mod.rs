@@ -1,0 +1,100 @@
+//! basic-pitch's network (Bittner, Bosch, Rubinstein, Meseguer-Brocal & Ewert, "A Lightweight
+//! Instrument-Agnostic Model for Polyphonic Note Transcription and Multipitch Estimation",
+//! ICASSP 2022; Spotify, Apache-2.0): from raw 22 050 Hz mono audio in 2 s windows to note,
+//! onset and pitch-contour posteriors at 86 frames/s. Trained on real recordings, it hears
+//! notes our synthetic-data model cannot learn from two CPU cores and one SoundFont.
+//!
+//! The code in `generated.rs` and the weights in `assets/basic-pitch/nmp.bpk` were made by
+//! burn-onnx 0.22's `onnx2burn` from the `nmp.onnx` of the PyPI wheel `basic-pitch` 0.4.0
+//! (`tools/basic-pitch/extract.sh --import` redoes it; `assets/basic-pitch/NOTICE.md` has the licence
+//! and provenance). Generated code is never edited by hand.
+
+/// The graph as burn-onnx generated it, untouched; it names burn-store as a crate of its own,
+/// which here is burn's re-export.
+#[allow(
+    clippy::all,
+    clippy::pedantic,
+    missing_docs,
+    unused,
+    non_snake_case,
+    non_camel_case_types
+)]
+mod generated {
+    use burn::store as burn_store;
+    include!("generated.rs");
+}
+
+use burn::prelude::*;
+use burn::tensor::{Bytes, Device};
+
+use crate::classes::PITCH_COUNT;
+
+/// The network's sample rate.
+pub const SAMPLE_RATE: u32 = 22_050;
+/// Samples between network frames.
+pub const FRAME_HOP_SAMPLES: usize = 256;
+/// Samples per window: 2 s less one hop.
+pub const WINDOW_SAMPLES: usize = 43_844;
+/// Frames per window (frame `j` is centred on sample `j · 256` of the window).
+pub const WINDOW_FRAMES: usize = 172;
+/// Pitch-contour bins: three per semitone over the 88 keys.
+pub const CONTOUR_BINS: usize = 3 * PITCH_COUNT;
+
+const WEIGHTS: &[u8] = include_bytes!("../../../../assets/basic-pitch/nmp.bpk");
+
+/// The network's outputs for one window, frame-major, probabilities in [0, 1].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowPosteriors {
+    /// `[172][88]`: a key sounds.
+    pub note: Vec<f32>,
+    /// `[172][88]`: a key starts.
+    pub onset: Vec<f32>,
+    /// `[172][264]`: fine pitch, a third of a semitone per bin (for pitch bends).
+    pub contour: Vec<f32>,
+}
+
+/// basic-pitch on a device.
+#[derive(Debug, Clone)]
+pub struct BasicPitch {
+    model: generated::Model,
+    device: Device,
+}
+
+impl BasicPitch {
+    /// The network with its weights (compiled in) on `device`.
+    pub fn new(device: &Device) -> Self {
+        let model = generated::Model::from_bytes(Bytes::from_bytes_vec(WEIGHTS.to_vec()), device);
+        Self {
+            model,
+            device: device.clone(),
+        }
+    }
+
+    /// Runs windows of [`WINDOW_SAMPLES`] samples each, concatenated.
+    pub fn run(&self, windows: &[f32]) -> Vec<WindowPosteriors> {
+        let count = windows.len() / WINDOW_SAMPLES;
+        let input = Tensor::<3>::from_data(
+            TensorData::new(
+                windows[..count * WINDOW_SAMPLES].to_vec(),
+                [count, WINDOW_SAMPLES, 1],
+            ),
+            &self.device,
+        );
+        let (onset, note, contour) = self.model.forward(input);
+        let values = |t: Tensor<3>| -> Vec<f32> {
+            t.into_data()
+                .try_into_vec::<f32>()
+                .expect("network outputs are f32")
+        };
+        let (note, onset, contour) = (values(note), values(onset), values(contour));
+        let per = WINDOW_FRAMES * PITCH_COUNT;
+        let per_contour = WINDOW_FRAMES * CONTOUR_BINS;
+        (0..count)
+            .map(|w| WindowPosteriors {
+                note: note[w * per..(w + 1) * per].to_vec(),
+                onset: onset[w * per..(w + 1) * per].to_vec(),
+                contour: contour[w * per_contour..(w + 1) * per_contour].to_vec(),
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,256 @@
+//! basic-pitch's note creation for a stream, frame by frame on the 100 frames/s timeline:
+//! a note starts at a peak of the onset posterior (or, with no onset, once the note posterior
+//! has stayed up for the minimum length), lasts while the note posterior stays up (short dips
+//! bridged), ends at the next onset of its key, and counts only once it has lasted the minimum
+//! length. The file path's [`super::note_creation`] sees the whole signal and can work
+//! backwards; this one decides each frame one frame after it arrives.
+
+use crate::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
+use crate::features::FRAMES_PER_SECOND;
+use crate::timeline::notes::{Note, NoteEvent};
+
+use super::note_creation::NoteCreationConfig;
+use super::posteriors::FRAME_RATE;
+
+#[derive(Debug, Clone)]
+struct OpenNote {
+    start: usize,
+    last_active: usize,
+    quiet: usize,
+    posterior_sum: f32,
+    frames: usize,
+    class_weight: Vec<f32>,
+    announced: Option<usize>,
+}
+
+/// The per-key streaming note maker.
+#[derive(Debug, Clone)]
+pub struct LiveNoteMaker {
+    onset_threshold: f32,
+    frame_threshold: f32,
+    min_frames: usize,
+    tolerance_frames: usize,
+    pitched: Vec<bool>,
+    open: Vec<Option<OpenNote>>,
+    /// Frames each key has been up without a note, and the pianoroll summed over them.
+    run: Vec<usize>,
+    run_weight: Vec<Vec<f32>>,
+    infer_onsets: bool,
+    /// The newest frame not yet decided: note posterior, onset posterior (inferred onsets
+    /// added), pianoroll.
+    previous: Option<(Vec<f32>, Vec<f32>, Vec<f32>)>,
+    onset_before: Vec<f32>,
+    /// Note posteriors of the two frames before the newest, for inferred onsets.
+    note_history: [Vec<f32>; 2],
+    /// Largest onset posterior and largest note-posterior rise so far: the file path scales
+    /// rises to the onset posterior's peak over the whole signal, a stream over what it has heard.
+    onset_peak: f32,
+    rise_peak: f32,
+    /// The frame [`Self::push_frame`] decides next (one behind the newest).
+    frame: usize,
+}
+
+fn seconds(frame: usize) -> f64 {
+    frame as f64 / FRAMES_PER_SECOND as f64
+}
+
+/// A length in network frames as timeline frames, rounded.
+fn timeline_frames(network_frames: usize) -> usize {
+    (network_frames as f64 / FRAME_RATE * FRAMES_PER_SECOND as f64).round() as usize
+}
+
+impl LiveNoteMaker {
+    /// A note maker for a model with `classes`, with the file path's thresholds and lengths.
+    pub fn new(classes: &ClassList, config: &NoteCreationConfig) -> Self {
+        Self {
+            onset_threshold: config.onset_threshold,
+            frame_threshold: config.frame_threshold,
+            min_frames: timeline_frames(config.min_note_frames),
+            tolerance_frames: timeline_frames(config.energy_tolerance),
+            pitched: classes.iter().map(|c| c.is_pitched()).collect(),
+            open: vec![None; PITCH_COUNT],
+            run: vec![0; PITCH_COUNT],
+            run_weight: vec![vec![0.0; classes.len()]; PITCH_COUNT],
+            infer_onsets: config.infer_onsets,
+            previous: None,
+            onset_before: vec![0.0; PITCH_COUNT],
+            note_history: [vec![0.0; PITCH_COUNT], vec![0.0; PITCH_COUNT]],
+            onset_peak: 0.0,
+            rise_peak: 0.0,
+            frame: 0,
+        }
+    }
+
+    /// Seconds before which no event reported from now on falls (see
+    /// [`crate::timeline::notes::NoteTracker::settled_seconds`]): a note not yet announced
+    /// started at most `min_frames` frames before the frame decided next.
+    pub fn settled_seconds(&self) -> f64 {
+        seconds(self.frame.saturating_sub(self.min_frames))
+    }
+
+    /// Consumes one timeline frame: basic-pitch's note and onset posteriors (`[88]` each) and
+    /// the relabelled pianoroll (`[classes][88]`) that names who plays each key.
+    pub fn push_frame(
+        &mut self,
+        note: &[f32],
+        onset: &[f32],
+        pianoroll: &[f32],
+        out: &mut Vec<NoteEvent>,
+    ) {
+        let onset = self.with_inferred_onsets(note, onset);
+        let Some((note_now, onset_now, roll_now)) = self.previous.take() else {
+            self.previous = Some((note.to_vec(), onset, pianoroll.to_vec()));
+            return;
+        };
+        self.decide(&note_now, &onset_now, &roll_now, &onset, out);
+        self.onset_before = onset_now;
+        self.previous = Some((note.to_vec(), onset, pianoroll.to_vec()));
+    }
+
+    /// The onset posterior with the note posterior's sharp rises added, as the file path's
+    /// inferred onsets (the smaller rise over one and two frames, scaled to the onset peak).
+    fn with_inferred_onsets(&mut self, note: &[f32], onset: &[f32]) -> Vec<f32> {
+        let [older, old] = &self.note_history;
+        let rise: Vec<f32> = (0..PITCH_COUNT)
+            .map(|k| (note[k] - old[k]).min(note[k] - older[k]).max(0.0))
+            .collect();
+        self.note_history = [old.clone(), note.to_vec()];
+        if !self.infer_onsets {
+            return onset.to_vec();
+        }
+        let peak = |v: &[f32]| v.iter().copied().fold(0.0f32, f32::max);
+        self.onset_peak = self.onset_peak.max(peak(onset));
+        self.rise_peak = self.rise_peak.max(peak(&rise));
+        let scale = if self.rise_peak > 0.0 {
+            self.onset_peak / self.rise_peak
+        } else {
+            0.0
+        };
+        onset
+            .iter()
+            .zip(&rise)
+            .map(|(&o, &r)| o.max(r * scale))
+            .collect()
+    }
+
+    /// Decides frame `self.frame` from its rows and the next frame's onset posterior.
+    fn decide(
+        &mut self,
+        note: &[f32],
+        onset: &[f32],
+        roll: &[f32],
+        onset_next: &[f32],
+        out: &mut Vec<NoteEvent>,
+    ) {
+        let f = self.frame;
+        let classes = self.pitched.len();
+        for key in 0..PITCH_COUNT {
+            let o = onset[key];
+            let peak =
+                o >= self.onset_threshold && o > self.onset_before[key] && o > onset_next[key];
+            let up = note[key] >= self.frame_threshold;
+            if peak {
+                if let Some(n) = self.open[key].take() {
+                    self.close(key, n, out);
+                }
+                self.open[key] = Some(self.opened(f, classes));
+                self.run[key] = 0;
+                self.run_weight[key].fill(0.0);
+            } else if self.open[key].is_none() {
+                let neighbour_open = (key > 0 && self.open[key - 1].is_some())
+                    || (key + 1 < PITCH_COUNT && self.open[key + 1].is_some());
+                if up && !neighbour_open {
+                    self.run[key] += 1;
+                    for (c, w) in self.run_weight[key].iter_mut().enumerate() {
+                        *w += roll[c * PITCH_COUNT + key];
+                    }
+                } else {
+                    self.run[key] = 0;
+                    self.run_weight[key].fill(0.0);
+                }
+                if self.run[key] >= self.min_frames {
+                    // Named by the frames of the run, as the file path names it by its first ones.
+                    let start = f + 1 - self.run[key];
+                    let mut n = self.opened(start, classes);
+                    n.class_weight.copy_from_slice(&self.run_weight[key]);
+                    self.open[key] = Some(n);
+                    self.run[key] = 0;
+                    self.run_weight[key].fill(0.0);
+                }
+            }
+            let Some(mut n) = self.open[key].take() else {
+                continue;
+            };
+            if up {
+                n.last_active = f;
+                n.quiet = 0;
+                n.posterior_sum += note[key];
+                n.frames += 1;
+                for (c, w) in n.class_weight.iter_mut().enumerate() {
+                    if self.pitched[c] {
+                        *w += roll[c * PITCH_COUNT + key];
+                    }
+                }
+            } else {
+                n.quiet += 1;
+            }
+            if n.quiet >= self.tolerance_frames {
+                self.close(key, n, out);
+                continue;
+            }
+            if n.announced.is_none() && f + 1 - n.start >= self.min_frames && n.frames > 0 {
+                let class = favourite(&n.class_weight, &self.pitched);
+                n.announced = Some(class);
+                out.push(NoteEvent::Started {
+                    onset: seconds(n.start),
+                    pitch: LOWEST_MIDI_NOTE + key as u8,
+                    class,
+                    velocity: n.posterior_sum / n.frames as f32,
+                });
+            }
+            self.open[key] = Some(n);
+        }
+        self.frame += 1;
+    }
+
+    fn opened(&self, start: usize, classes: usize) -> OpenNote {
+        OpenNote {
+            start,
+            last_active: start,
+            quiet: 0,
+            posterior_sum: 0.0,
+            frames: 0,
+            class_weight: vec![0.0; classes],
+            announced: None,
+        }
+    }
+
+    fn close(&self, key: usize, n: OpenNote, out: &mut Vec<NoteEvent>) {
+        if let Some(class) = n.announced {
+            out.push(NoteEvent::Ended(Note {
+                onset: seconds(n.start),
+                offset: seconds(n.last_active + 1),
+                pitch: LOWEST_MIDI_NOTE + key as u8,
+                class,
+                velocity: n.posterior_sum / n.frames.max(1) as f32,
+            }));
+        }
+    }
+
+    /// Ends every open note (end of a stream).
+    pub fn finish(&mut self, out: &mut Vec<NoteEvent>) {
+        for key in 0..PITCH_COUNT {
+            if let Some(n) = self.open[key].take() {
+                self.close(key, n, out);
+            }
+        }
+    }
+}
+
+/// The pitched class with the most weight (the first on a tie).
+fn favourite(weights: &[f32], pitched: &[bool]) -> usize {
+    (0..weights.len())
+        .filter(|&c| pitched[c])
+        .max_by(|&a, &b| weights[a].total_cmp(&weights[b]).then(b.cmp(&a)))
+        .unwrap_or(0)
+}

@@ -1,0 +1,181 @@
+//! basic-pitch inside the engine: the burn port against the original network, its frames on
+//! the 100 frames/s timeline, and the live stream against the whole-file analysis.
+
+use std::path::Path;
+
+use timbrescope_engine::compute::ComputeDevice;
+use timbrescope_engine::input::audio_file::read_mono;
+use timbrescope_engine::networks::basic_pitch::{
+    BasicPitch, CONTOUR_BINS, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES,
+};
+use timbrescope_engine::transcription::Transcriber;
+use timbrescope_engine::transcription::note_creation::{NoteCreationConfig, create_notes};
+use timbrescope_engine::transcription::posteriors::{FRAME_RATE, PitchPosteriors};
+use timbrescope_engine::transcription::stream::TranscriptionStream;
+use timbrescope_synth::score::{Part, Voice};
+use timbrescope_tests::{notes, render};
+
+const KEYS: usize = 88;
+
+/// A committed snippet and the original network's outputs for it (tools/basic-pitch/reference.py).
+fn fixture(name: &str) -> (Vec<f32>, Vec<f32>) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/basic-pitch");
+    let audio = read_mono(&dir.join(format!("{name}.wav"))).expect("fixture audio reads");
+    assert_eq!(
+        (audio.sample_rate, audio.samples.len()),
+        (SAMPLE_RATE, WINDOW_SAMPLES)
+    );
+    let bytes = std::fs::read(dir.join(format!("{name}.ref"))).expect("fixture reference reads");
+    let reference = bytes
+        .chunks_exact(2)
+        .map(|b| f32::from(u16::from_le_bytes([b[0], b[1]])) / 65_535.0)
+        .collect();
+    (audio.samples, reference)
+}
+
+#[test]
+fn the_port_reproduces_the_original_network_on_a_chord_and_a_melody() {
+    let network = BasicPitch::new(&ComputeDevice::cpu().device);
+    for name in ["chord", "melody"] {
+        let (audio, reference) = fixture(name);
+        let out = network.run(&audio).remove(0);
+        let per = WINDOW_FRAMES * KEYS;
+        let parts = [
+            ("note", &out.note, &reference[..per]),
+            ("onset", &out.onset, &reference[per..2 * per]),
+            (
+                "contour",
+                &out.contour,
+                &reference[2 * per..2 * per + WINDOW_FRAMES * CONTOUR_BINS],
+            ),
+        ];
+        for (output, ours, theirs) in parts {
+            assert_eq!(ours.len(), theirs.len(), "{name} {output}");
+            let worst = ours
+                .iter()
+                .zip(theirs)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-3, "{name} {output}: largest difference {worst}");
+        }
+    }
+}
+
+/// A piano line with onsets off every frame grid, rendered at the network's rate.
+fn piano_line() -> (Vec<(u8, f64, f64)>, Vec<f32>) {
+    let line: Vec<(u8, f64, f64)> = (0..10)
+        .map(|i| {
+            (
+                60 + [0, 4, 7, 12, 7, 4, 2, 5, 9, 11][i],
+                0.513 + 0.377 * i as f64,
+                0.3,
+            )
+        })
+        .collect();
+    let audio = render(
+        vec![Part::new(Voice::Program(0), notes(&line))],
+        5.0,
+        SAMPLE_RATE,
+    );
+    (line, audio)
+}
+
+#[test]
+fn onsets_of_a_rendered_sequence_land_within_one_frame() {
+    let (line, audio) = piano_line();
+    let transcriber = Transcriber::new(&ComputeDevice::cpu());
+    let posteriors = transcriber.posteriors(&audio, &mut |_, _| {});
+    let found = create_notes(
+        &posteriors.note,
+        &posteriors.onset,
+        posteriors.frames,
+        &NoteCreationConfig::default(),
+    );
+    let mut errors = Vec::new();
+    for &(key, onset, _) in &line {
+        let nearest = found
+            .iter()
+            .filter(|n| n.key + 21 == usize::from(key))
+            .map(|n| n.onset / FRAME_RATE - onset)
+            .min_by(|a, b| a.abs().total_cmp(&b.abs()));
+        let error =
+            nearest.unwrap_or_else(|| panic!("key {key} at {onset} s not found: {found:?}"));
+        errors.push(error.abs());
+        // One network frame (11.6 ms): the grid the onset posterior is sampled on.
+        assert!(
+            error.abs() <= 1.0 / FRAME_RATE,
+            "key {key} at {onset} s: onset off by {error:.4} s"
+        );
+    }
+    let mean = errors.iter().sum::<f64>() / errors.len() as f64;
+    assert!(mean <= 0.006, "mean onset error {mean:.4} s");
+    // On the timeline each key's activity crosses 0.5 where it does on the network's grid.
+    let timeline = posteriors.note_on_timeline(500);
+    for &(key, onset, _) in &line {
+        let k = usize::from(key) - 21;
+        let near = |rate: f64| (onset * rate) as usize - 6;
+        let network_rise = (near(FRAME_RATE)..)
+            .find(|&f| posteriors.note[f * KEYS + k] >= 0.5)
+            .unwrap_or_else(|| panic!("key {key} never sounds after {onset} s"));
+        let timeline_rise = (near(100.0)..)
+            .find(|&t| timeline[t * KEYS + k] >= 0.5)
+            .expect("the timeline follows the network");
+        let rise_seconds = network_rise as f64 / FRAME_RATE;
+        assert!(
+            (timeline_rise as f64 / 100.0 - rise_seconds).abs() <= 0.01,
+            "key {key}: rises at {rise_seconds:.4} s on the network's grid, at frame {timeline_rise} on the timeline"
+        );
+    }
+}
+
+#[test]
+fn the_stream_agrees_with_the_whole_file() {
+    let line: Vec<(u8, f64, f64)> = (0..16)
+        .map(|i| (48 + (i * 5 % 24) as u8, 0.3 + 0.45 * i as f64, 0.6))
+        .collect();
+    let chords: Vec<(u8, f64, f64)> = (0..4)
+        .flat_map(|i| [64u8, 67, 71].map(|k| (k + i as u8, 0.2 + 1.9 * i as f64, 1.7)))
+        .collect();
+    let audio = render(
+        vec![
+            Part::new(Voice::Program(0), notes(&line)),
+            Part::new(Voice::Program(48), notes(&chords)),
+        ],
+        8.0,
+        SAMPLE_RATE,
+    );
+    let compute = ComputeDevice::cpu();
+    let transcriber = Transcriber::new(&compute);
+    let file = transcriber.posteriors(&audio, &mut |_, _| {});
+    let mut stream = TranscriptionStream::new(transcriber.network().clone(), SAMPLE_RATE).unwrap();
+    let mut live = PitchPosteriors::default();
+    for block in audio.chunks(512) {
+        stream.push(block, &mut live);
+    }
+    let frames = live.frames.min(file.frames);
+    assert!(frames > 600, "the stream handed out {frames} frames of 8 s");
+    let differences: Vec<f32> = live.note[..frames * KEYS]
+        .iter()
+        .zip(&file.note[..frames * KEYS])
+        .map(|(a, b)| (a - b).abs())
+        .collect();
+    let mean = differences.iter().sum::<f32>() / differences.len() as f32;
+    let worst = differences.iter().copied().fold(0.0f32, f32::max);
+    let decisions_differ = live.note[..frames * KEYS]
+        .iter()
+        .zip(&file.note[..frames * KEYS])
+        .filter(|(a, b)| (**a >= 0.5) != (**b >= 0.5))
+        .count();
+    let active = file.note[..frames * KEYS]
+        .iter()
+        .filter(|&&p| p >= 0.5)
+        .count();
+    eprintln!(
+        "stream vs file: mean |Δ| {mean:.5}, largest {worst:.3}, {decisions_differ} of {active} active cells decided differently"
+    );
+    assert!(mean < 0.01, "mean difference {mean}");
+    assert!(
+        (decisions_differ as f64) < 0.05 * active as f64,
+        "{decisions_differ} of {active} active cells decided differently"
+    );
+}
