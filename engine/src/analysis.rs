@@ -24,6 +24,14 @@ use crate::transcription::Transcriber;
 use crate::transcription::instruments::{assign_classes, relabel_pianoroll};
 use crate::transcription::note_creation::{NoteCreationConfig, create_notes};
 
+/// basic-pitch on `compute` when it makes the notes.
+fn transcriber_for(source: NoteSource, compute: &ComputeDevice) -> Option<Transcriber> {
+    match source {
+        NoteSource::BasicPitch => Some(Transcriber::new(compute)),
+        NoteSource::Multitask => None,
+    }
+}
+
 /// Default hop between windows when analysing a file: half a window.
 pub const DEFAULT_FILE_HOP_FRAMES: usize = 50;
 /// Windows sent to the model in one batch.
@@ -38,7 +46,9 @@ pub struct Analysis {
     pub notes: Vec<Note>,
 }
 
-/// A model on a device, ready to analyse signals.
+/// A model on a device, ready to analyse signals. A clone keeps the networks as they are on
+/// the device: a live stream restarts with one instead of loading them again.
+#[derive(Clone)]
 pub struct Analyzer {
     model: LoadedModel,
     compute: ComputeDevice,
@@ -53,10 +63,7 @@ impl Analyzer {
     pub fn new(model: LoadedModel, compute: ComputeDevice, hop_frames: usize) -> Self {
         let mut model = model;
         model.net = model.net.to_device(&compute.device);
-        let transcriber = match model.sidecar.notes {
-            NoteSource::BasicPitch => Some(Transcriber::new(&compute)),
-            NoteSource::Multitask => None,
-        };
+        let transcriber = transcriber_for(model.sidecar.notes, &compute);
         Self {
             model,
             compute,
@@ -70,10 +77,9 @@ impl Analyzer {
     /// The same analyser with its notes (and pitch activity) from `source` instead of the
     /// one the model's sidecar names: `--notes multitask` keeps the previous path selectable.
     pub fn with_note_source(mut self, source: NoteSource) -> Self {
-        self.transcriber = match source {
-            NoteSource::BasicPitch => Some(Transcriber::new(&self.compute)),
-            NoteSource::Multitask => None,
-        };
+        if source != self.note_source() {
+            self.transcriber = transcriber_for(source, &self.compute);
+        }
         self
     }
 
@@ -244,7 +250,7 @@ impl Analyzer {
                 let found = create_notes(
                     &posteriors.note,
                     &posteriors.onset,
-                    posteriors.frames,
+                    posteriors.frames(),
                     &NoteCreationConfig::default(),
                 );
                 assign_classes(&found, &predictions)

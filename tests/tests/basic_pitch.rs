@@ -88,7 +88,7 @@ fn onsets_of_a_rendered_sequence_land_within_one_frame() {
     let found = create_notes(
         &posteriors.note,
         &posteriors.onset,
-        posteriors.frames,
+        posteriors.frames(),
         &NoteCreationConfig::default(),
     );
     let mut errors = Vec::new();
@@ -152,7 +152,7 @@ fn the_stream_agrees_with_the_whole_file() {
     for block in audio.chunks(512) {
         stream.push(block, &mut live);
     }
-    let frames = live.frames.min(file.frames);
+    let frames = live.frames().min(file.frames());
     assert!(frames > 600, "the stream handed out {frames} frames of 8 s");
     let differences: Vec<f32> = live.note[..frames * KEYS]
         .iter()

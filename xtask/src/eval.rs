@@ -12,26 +12,22 @@ use serde::{Deserialize, Serialize};
 use timbrescope_engine::analysis::{Analysis, Analyzer};
 use timbrescope_engine::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, FRAMES_PER_SECOND, frame_count};
-use timbrescope_engine::live::stream::{LiveAnalyzer, LiveOutput};
-use timbrescope_engine::timeline::FramePredictions;
-use timbrescope_engine::timeline::notes::{NoteEvent, NoteTrackerConfig};
-
-/// The live path's hop between model windows: the plugin's default 100 ms.
-const LIVE_HOP_FRAMES: usize = 10;
 use timbrescope_engine::input::audio_file::read_mono;
 use timbrescope_engine::input::resample::{resample, resample_to_analysis_rate};
+use timbrescope_engine::live::stream::{LiveAnalyzer, LiveOutput};
 use timbrescope_engine::networks::basic_pitch;
-use timbrescope_engine::timeline::notes::Note;
-use timbrescope_engine::timeline::{HEARD_THRESHOLD, WINDOW_FRAMES};
+use timbrescope_engine::timeline::notes::{Note, NoteEvent, NoteTrackerConfig};
+use timbrescope_engine::timeline::{FramePredictions, HEARD_THRESHOLD, WINDOW_FRAMES};
 use timbrescope_synth::labels::{FrameLabels, label_score};
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
-use timbrescope_synth::render::render_score;
 use timbrescope_synth::score::{Part, Score, ScoreNote, Voice};
 use timbrescope_synth::soundfont::load_soundfont;
 
 use crate::metrics::{Counts, add_per_class, lrap_of_clip};
-use crate::train::data::recording_rate;
+use crate::train::data::record;
 
+/// The live path's hop between model windows: the plugin's default 100 ms.
+const LIVE_HOP_FRAMES: usize = 10;
 /// Largest onset difference for a detected note to match a reference note.
 const ONSET_TOLERANCE_S: f64 = 0.05;
 
@@ -63,10 +59,8 @@ pub fn validation_pieces(
         .map(|i| {
             let seed = first_seed + i;
             let score = generate(classes, procedural, seed);
-            // Rendered at a recording rate, then resampled to each network's rate from there,
-            // as a real file would be (`render_as_recorded` does the same for 16 kHz).
-            let rate = recording_rate(seed);
-            let recorded = render_score(&score, &font, rate)?;
+            // Resampled to each network's rate from the recording, as a real file would be.
+            let (recorded, rate) = record(&score, &font, seed)?;
             let samples = resample(&recorded, rate, ANALYSIS_RATE)?;
             let samples_22k = resample(&recorded, rate, basic_pitch::SAMPLE_RATE)?;
             Ok(AnnotatedPiece {

@@ -193,13 +193,12 @@ impl LiveAnalyzer {
         input_rate: u32,
         out: &mut Vec<NoteEvent>,
     ) -> Result<(), ResampleError> {
-        let analyzer = Analyzer::new(
-            self.analyzer.model().clone(),
-            self.analyzer.compute().clone(),
+        let fresh = Self::new(
+            self.analyzer.clone(),
+            input_rate,
             self.hop_frames,
-        )
-        .with_note_source(self.analyzer.note_source());
-        let fresh = Self::new(analyzer, input_rate, self.hop_frames, self.notes)?;
+            self.notes,
+        )?;
         self.tracker.finish(out);
         if let Some(t) = &mut self.transcription {
             t.notes.finish(out);
@@ -266,7 +265,7 @@ impl LiveAnalyzer {
         };
         let c = classes.len();
         let row = c + c * PITCH_COUNT;
-        let available = t.posteriors_origin + t.posteriors.frames;
+        let available = t.posteriors_origin + t.posteriors.frames();
         let waiting = t.pending.len() / row;
         let ready = (0..waiting)
             .take_while(|&n| (network_position(t.pending_first + n).ceil() as usize) < available)

@@ -9,7 +9,7 @@ use crate::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
 use crate::features::FRAMES_PER_SECOND;
 use crate::timeline::notes::{Note, NoteEvent};
 
-use super::note_creation::NoteCreationConfig;
+use super::note_creation::{NoteCreationConfig, posterior_rise, with_inferred_onset};
 use super::posteriors::FRAME_RATE;
 
 #[derive(Debug, Clone)]
@@ -23,7 +23,16 @@ struct OpenNote {
     announced: Option<usize>,
 }
 
-/// The per-key streaming note maker.
+/// One timeline frame's rows: note posterior, onset posterior (`[88]`), pianoroll (`[C][88]`).
+#[derive(Debug, Clone, Default)]
+struct FrameRows {
+    note: Vec<f32>,
+    onset: Vec<f32>,
+    roll: Vec<f32>,
+}
+
+/// The per-key streaming note maker. Its buffers are made once: a frame allocates nothing
+/// unless a note starts.
 #[derive(Debug, Clone)]
 pub struct LiveNoteMaker {
     onset_threshold: f32,
@@ -36,10 +45,12 @@ pub struct LiveNoteMaker {
     run: Vec<usize>,
     run_weight: Vec<Vec<f32>>,
     infer_onsets: bool,
-    /// The newest frame not yet decided: note posterior, onset posterior (inferred onsets
-    /// added), pianoroll.
-    previous: Option<(Vec<f32>, Vec<f32>, Vec<f32>)>,
+    /// The newest frame, not yet decided (its onset posterior with inferred onsets added).
+    newest: FrameRows,
+    has_newest: bool,
+    /// The onset posterior of the frame before the newest, and a buffer for the next one.
     onset_before: Vec<f32>,
+    incoming_onset: Vec<f32>,
     /// Note posteriors of the two frames before the newest, for inferred onsets.
     note_history: [Vec<f32>; 2],
     /// Largest onset posterior and largest note-posterior rise so far: the file path scales
@@ -72,8 +83,14 @@ impl LiveNoteMaker {
             run: vec![0; PITCH_COUNT],
             run_weight: vec![vec![0.0; classes.len()]; PITCH_COUNT],
             infer_onsets: config.infer_onsets,
-            previous: None,
+            newest: FrameRows {
+                note: vec![0.0; PITCH_COUNT],
+                onset: vec![0.0; PITCH_COUNT],
+                roll: vec![0.0; classes.len() * PITCH_COUNT],
+            },
+            has_newest: false,
             onset_before: vec![0.0; PITCH_COUNT],
+            incoming_onset: vec![0.0; PITCH_COUNT],
             note_history: [vec![0.0; PITCH_COUNT], vec![0.0; PITCH_COUNT]],
             onset_peak: 0.0,
             rise_peak: 0.0,
@@ -97,51 +114,46 @@ impl LiveNoteMaker {
         pianoroll: &[f32],
         out: &mut Vec<NoteEvent>,
     ) {
-        let onset = self.with_inferred_onsets(note, onset);
-        let Some((note_now, onset_now, roll_now)) = self.previous.take() else {
-            self.previous = Some((note.to_vec(), onset, pianoroll.to_vec()));
-            return;
-        };
-        self.decide(&note_now, &onset_now, &roll_now, &onset, out);
-        self.onset_before = onset_now;
-        self.previous = Some((note.to_vec(), onset, pianoroll.to_vec()));
+        let mut incoming = std::mem::take(&mut self.incoming_onset);
+        self.add_inferred_onsets(note, onset, &mut incoming);
+        if self.has_newest {
+            let newest = std::mem::take(&mut self.newest);
+            self.decide(&newest, &incoming, out);
+            self.newest = newest;
+            std::mem::swap(&mut self.onset_before, &mut self.newest.onset);
+        }
+        // The incoming frame becomes the newest; its old onset row is the next buffer.
+        std::mem::swap(&mut self.newest.onset, &mut incoming);
+        self.incoming_onset = incoming;
+        self.newest.note.copy_from_slice(note);
+        self.newest.roll.copy_from_slice(pianoroll);
+        self.has_newest = true;
     }
 
-    /// The onset posterior with the note posterior's sharp rises added, as the file path's
-    /// inferred onsets (the smaller rise over one and two frames, scaled to the onset peak).
-    fn with_inferred_onsets(&mut self, note: &[f32], onset: &[f32]) -> Vec<f32> {
-        let [older, old] = &self.note_history;
-        let rise: Vec<f32> = (0..PITCH_COUNT)
-            .map(|k| (note[k] - old[k]).min(note[k] - older[k]).max(0.0))
-            .collect();
-        self.note_history = [old.clone(), note.to_vec()];
-        if !self.infer_onsets {
-            return onset.to_vec();
-        }
-        let peak = |v: &[f32]| v.iter().copied().fold(0.0f32, f32::max);
-        self.onset_peak = self.onset_peak.max(peak(onset));
-        self.rise_peak = self.rise_peak.max(peak(&rise));
-        let scale = if self.rise_peak > 0.0 {
-            self.onset_peak / self.rise_peak
+    /// Writes into `out` the onset posterior with the note posterior's sharp rises added, as
+    /// the file path's inferred onsets, scaled by the peaks heard so far.
+    fn add_inferred_onsets(&mut self, note: &[f32], onset: &[f32], out: &mut [f32]) {
+        let [older, old] = &mut self.note_history;
+        if self.infer_onsets {
+            for k in 0..PITCH_COUNT {
+                let rise = posterior_rise(note[k], old[k], older[k]);
+                self.onset_peak = self.onset_peak.max(onset[k]);
+                self.rise_peak = self.rise_peak.max(rise);
+            }
+            for k in 0..PITCH_COUNT {
+                let rise = posterior_rise(note[k], old[k], older[k]);
+                out[k] = with_inferred_onset(onset[k], rise, self.onset_peak, self.rise_peak);
+            }
         } else {
-            0.0
-        };
-        onset
-            .iter()
-            .zip(&rise)
-            .map(|(&o, &r)| o.max(r * scale))
-            .collect()
+            out.copy_from_slice(onset);
+        }
+        std::mem::swap(older, old);
+        old.copy_from_slice(note);
     }
 
     /// Decides frame `self.frame` from its rows and the next frame's onset posterior.
-    fn decide(
-        &mut self,
-        note: &[f32],
-        onset: &[f32],
-        roll: &[f32],
-        onset_next: &[f32],
-        out: &mut Vec<NoteEvent>,
-    ) {
+    fn decide(&mut self, rows: &FrameRows, onset_next: &[f32], out: &mut Vec<NoteEvent>) {
+        let (note, onset, roll) = (&rows.note, &rows.onset, &rows.roll);
         let f = self.frame;
         let classes = self.pitched.len();
         for key in 0..PITCH_COUNT {

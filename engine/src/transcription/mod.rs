@@ -25,7 +25,7 @@ const BATCH_WINDOWS: usize = 4;
 
 /// The samples of the window whose first frame is stream frame `first_frame` (negative
 /// before the stream starts), zero outside the signal.
-fn window_at(samples: &[f32], first_frame: isize, out: &mut Vec<f32>) {
+pub(super) fn window_at(samples: &[f32], first_frame: isize, out: &mut Vec<f32>) {
     out.clear();
     let start = first_frame * FRAME_HOP_SAMPLES as isize;
     out.extend((0..WINDOW_SAMPLES as isize).map(|i| {
@@ -88,9 +88,7 @@ impl Transcriber {
             }
             progress(first + count, windows);
         }
-        out.frames = out.frames.min(frames);
-        out.note.truncate(frames * PITCH_COUNT);
-        out.onset.truncate(frames * PITCH_COUNT);
+        out.truncate(frames);
         out
     }
 }

@@ -56,33 +56,38 @@ pub struct PitchNote {
     pub amplitude: f32,
 }
 
-/// Frames over which a rise of the note posterior is measured when inferring onsets.
-const ONSET_DIFF_FRAMES: usize = 2;
+/// How much a key's note posterior rose into a frame: the smaller of its rises over the last
+/// one and two frames, never negative (a sharp rise, not a slow swell, suggests a strike).
+pub(super) fn posterior_rise(now: f32, one_back: f32, two_back: f32) -> f32 {
+    (now - one_back).min(now - two_back).max(0.0)
+}
 
-/// The onset posterior with inferred onsets added: at each frame the smaller of the note
-/// posterior's rises over the last one and two frames, rescaled to the onset posterior's peak.
-fn onsets_with_inferred(note: &[f32], onset: &[f32], frames: usize) -> Vec<f32> {
-    let mut rise = vec![0.0f32; frames * PITCH_COUNT];
-    for t in ONSET_DIFF_FRAMES..frames {
-        for k in 0..PITCH_COUNT {
-            let now = note[t * PITCH_COUNT + k];
-            let smallest = (1..=ONSET_DIFF_FRAMES)
-                .map(|n| now - note[(t - n) * PITCH_COUNT + k])
-                .fold(f32::INFINITY, f32::min);
-            rise[t * PITCH_COUNT + k] = smallest.max(0.0);
-        }
-    }
-    let peak = |v: &[f32]| v.iter().copied().fold(0.0f32, f32::max);
-    let (onset_peak, rise_peak) = (peak(onset), peak(&rise));
+/// The onset posterior with an inferred onset: the rise, scaled so that the largest rise meets
+/// the largest onset posterior, where that is higher.
+pub(super) fn with_inferred_onset(onset: f32, rise: f32, onset_peak: f32, rise_peak: f32) -> f32 {
     let scale = if rise_peak > 0.0 {
         onset_peak / rise_peak
     } else {
         0.0
     };
+    onset.max(rise * scale)
+}
+
+/// The onset posterior with inferred onsets added, scaled by the peaks of the whole signal.
+fn onsets_with_inferred(note: &[f32], onset: &[f32], frames: usize) -> Vec<f32> {
+    let mut rise = vec![0.0f32; frames * PITCH_COUNT];
+    for t in 2..frames {
+        for k in 0..PITCH_COUNT {
+            let at = |t: usize| note[t * PITCH_COUNT + k];
+            rise[t * PITCH_COUNT + k] = posterior_rise(at(t), at(t - 1), at(t - 2));
+        }
+    }
+    let peak = |v: &[f32]| v.iter().copied().fold(0.0f32, f32::max);
+    let (onset_peak, rise_peak) = (peak(onset), peak(&rise));
     onset
         .iter()
         .zip(&rise)
-        .map(|(&o, &r)| o.max(r * scale))
+        .map(|(&o, &r)| with_inferred_onset(o, r, onset_peak, rise_peak))
         .collect()
 }
 

@@ -12,8 +12,6 @@ use crate::networks::basic_pitch::{FRAME_HOP_SAMPLES, SAMPLE_RATE};
 /// Note and onset posteriors of consecutive network frames, frame-major `[frames][88]`.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PitchPosteriors {
-    /// Network frames held.
-    pub frames: usize,
     /// Probability that a key sounds.
     pub note: Vec<f32>,
     /// Probability that a key starts.
@@ -48,12 +46,22 @@ pub fn network_position(t: usize) -> f64 {
 }
 
 impl PitchPosteriors {
-    /// Appends `frames` frames of note and onset posteriors.
+    /// Network frames held.
+    pub fn frames(&self) -> usize {
+        self.note.len() / PITCH_COUNT
+    }
+
+    /// Appends frames of note and onset posteriors.
     pub fn extend(&mut self, note: &[f32], onset: &[f32]) {
         debug_assert_eq!(note.len(), onset.len());
         self.note.extend_from_slice(note);
         self.onset.extend_from_slice(onset);
-        self.frames += note.len() / PITCH_COUNT;
+    }
+
+    /// Keeps the first `frames` frames.
+    pub fn truncate(&mut self, frames: usize) {
+        self.note.truncate(frames * PITCH_COUNT);
+        self.onset.truncate(frames * PITCH_COUNT);
     }
 
     /// The note posterior at timeline frame `t`, linearly interpolated between the two
@@ -66,20 +74,19 @@ impl PitchPosteriors {
     /// The note posterior at fractional frame `position` of the frames held, interpolated
     /// like [`Self::note_at_timeline_frame`].
     pub fn note_at(&self, position: f64, out: &mut [f32]) {
-        interpolate(&self.note, self.frames, position, out);
+        interpolate(&self.note, self.frames(), position, out);
     }
 
     /// The onset posterior at fractional frame `position`, interpolated the same way.
     pub fn onset_at(&self, position: f64, out: &mut [f32]) {
-        interpolate(&self.onset, self.frames, position, out);
+        interpolate(&self.onset, self.frames(), position, out);
     }
 
     /// Drops the first `frames` frames (a stream keeps only what it still maps).
     pub fn drop_front(&mut self, frames: usize) {
-        let frames = frames.min(self.frames);
+        let frames = frames.min(self.frames());
         self.note.drain(..frames * PITCH_COUNT);
         self.onset.drain(..frames * PITCH_COUNT);
-        self.frames -= frames;
     }
 
     /// The note posterior on the timeline, `[frames][88]`.

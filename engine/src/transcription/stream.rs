@@ -10,8 +10,8 @@ use crate::networks::basic_pitch::{
     BasicPitch, FRAME_HOP_SAMPLES, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES,
 };
 
-use super::EDGE_FRAMES;
 use super::posteriors::PitchPosteriors;
+use super::{EDGE_FRAMES, window_at};
 
 /// Network frames handed out per run live (0.5 s): a whole 2 s window costs about 0.1 s
 /// on one core, so running it every 0.5 s keeps the network near a fifth of a core.
@@ -27,7 +27,6 @@ pub struct TranscriptionStream {
     /// 22 050 Hz audio from stream sample `audio_origin` on.
     audio: Vec<f32>,
     audio_origin: usize,
-    audio_end: usize,
     window: Vec<f32>,
     /// The next network frame to hand out.
     next_frame: usize,
@@ -42,7 +41,6 @@ impl TranscriptionStream {
             resampled: Vec::new(),
             audio: Vec::new(),
             audio_origin: 0,
-            audio_end: 0,
             window: Vec::with_capacity(WINDOW_SAMPLES),
             next_frame: 0,
         })
@@ -63,13 +61,13 @@ impl TranscriptionStream {
         self.resampled.clear();
         self.resampler.push(samples, &mut self.resampled);
         self.audio.extend_from_slice(&self.resampled);
-        self.audio_end += self.resampled.len();
+        let audio_end = self.audio_origin + self.audio.len();
         let window_end = |first: usize| {
             (Self::window_first_frame(first) * FRAME_HOP_SAMPLES as isize) + WINDOW_SAMPLES as isize
         };
         let ready = (0..)
             .take_while(|&k| {
-                window_end(self.next_frame + k * LIVE_HOP_FRAMES) <= self.audio_end as isize
+                window_end(self.next_frame + k * LIVE_HOP_FRAMES) <= audio_end as isize
             })
             .count();
         if ready > MAX_CATCH_UP_RUNS {
@@ -81,16 +79,14 @@ impl TranscriptionStream {
         }
         let hop = (WINDOW_FRAMES - EDGE_FRAMES - LIVE_HOP_FRAMES) * PITCH_COUNT
             ..(WINDOW_FRAMES - EDGE_FRAMES) * PITCH_COUNT;
-        while window_end(self.next_frame) <= self.audio_end as isize {
-            let start = Self::window_first_frame(self.next_frame) * FRAME_HOP_SAMPLES as isize;
-            self.window.clear();
-            self.window.extend((0..WINDOW_SAMPLES as isize).map(|i| {
-                usize::try_from(start + i - self.audio_origin as isize)
-                    .ok()
-                    .and_then(|s| self.audio.get(s))
-                    .copied()
-                    .unwrap_or(0.0)
-            }));
+        while window_end(self.next_frame) <= audio_end as isize {
+            // The audio kept starts on a frame (see below), so the window is found on its grid.
+            let origin_frame = (self.audio_origin / FRAME_HOP_SAMPLES) as isize;
+            window_at(
+                &self.audio,
+                Self::window_first_frame(self.next_frame) - origin_frame,
+                &mut self.window,
+            );
             let posteriors = self.network.run(&self.window).remove(0);
             out.extend(
                 &posteriors.note[hop.clone()],
@@ -98,7 +94,7 @@ impl TranscriptionStream {
             );
             self.next_frame += LIVE_HOP_FRAMES;
         }
-        // Keep only the audio the next window needs.
+        // Keep only the audio the next window needs (from a frame boundary on).
         let keep_from = (Self::window_first_frame(self.next_frame) * FRAME_HOP_SAMPLES as isize)
             .max(0) as usize;
         if keep_from > self.audio_origin {

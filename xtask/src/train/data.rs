@@ -45,17 +45,22 @@ pub struct Example {
 /// was named differently from 44.1 kHz.)
 const RECORDING_RATES: [u32; 6] = [22_050, 32_000, 44_100, 48_000, 88_200, 96_000];
 
-/// The rate a piece drawn with `seed` is recorded at before resampling.
-pub(crate) fn recording_rate(seed: u64) -> u32 {
+fn recording_rate(seed: u64) -> u32 {
     RECORDING_RATES[(seed % RECORDING_RATES.len() as u64) as usize]
 }
 
 /// Renders `score` as if recorded at a rate chosen by `seed`, then brings it to 16 kHz
 /// through the engine's resampler, the path every real input takes.
 pub fn render_as_recorded(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Result<Vec<f32>> {
-    let rate = recording_rate(seed);
-    let recorded = render_score(score, font, rate)?;
+    let (recorded, rate) = record(score, font, seed)?;
     Ok(resample(&recorded, rate, ANALYSIS_RATE)?)
+}
+
+/// Renders `score` at the recording rate `seed` picks: the recording and its rate, for a
+/// caller that resamples it to more than one rate.
+pub fn record(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Result<(Vec<f32>, u32)> {
+    let rate = recording_rate(seed);
+    Ok((render_score(score, font, rate)?, rate))
 }
 
 /// Renders `score` as recorded at the rate `seed` picks, labelled from its own notes. With
