@@ -1,13 +1,13 @@
 //! Rendering a [`Score`] with rustysynth: every part on its own MIDI channel, events applied
 //! at their exact sample, the stereo mix averaged to mono. Parts may also be rendered one by
-//! one, each with its own [`TimbreShift`], so training hears more than one sample set per
-//! instrument.
+//! one, each with its own sample set and [`TimbreShift`], so training hears more than one
+//! sample set per instrument. A part whose sound its set lacks or denies is refused, never
+//! played by another sound under its label.
 
-use std::sync::Arc;
-
-use rustysynth::{SoundFont, Synthesizer, SynthesizerSettings};
+use rustysynth::{Synthesizer, SynthesizerSettings};
 use timbrescope_engine::classes::GM_PERCUSSION_CHANNEL;
 
+use crate::sample_sets::{Placement, Refusal, SampleSet};
 use crate::score::{Part, Score, Voice};
 
 /// Channels available to melodic parts (all but the percussion channel).
@@ -35,6 +35,9 @@ pub enum RenderError {
     /// rustysynth refused the settings.
     #[error("synthesizer: {0}")]
     Synth(String),
+    /// The sample set will not play a part.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
 }
 
 /// A change of one part's sound that keeps its notes: the part is played `semitones` above
@@ -70,29 +73,36 @@ impl TimbreShift {
     }
 }
 
-fn synthesizer(font: &Arc<SoundFont>, rate: i32) -> Result<Synthesizer, RenderError> {
-    Synthesizer::new(font, &SynthesizerSettings::new(rate))
+fn synthesizer(set: &SampleSet, rate: i32) -> Result<Synthesizer, RenderError> {
+    Synthesizer::new(set.font(), &SynthesizerSettings::new(rate))
         .map_err(|e| RenderError::Synth(format!("{e:?}")))
 }
 
-/// Sets up `part` on `channel` of `synth` and lists its note events with keys raised by
-/// `key_offset` (notes pushed out of the MIDI range are dropped), at output rate `rate`.
+/// The channel a preset at `placement` plays on: kits on the percussion channel, other
+/// presets on the next of `melodic`.
+fn channel_for(placement: Placement, melodic: &mut impl Iterator<Item = i32>) -> i32 {
+    if placement.is_kit() {
+        i32::from(GM_PERCUSSION_CHANNEL)
+    } else {
+        melodic.next().expect("parts counted against the channels")
+    }
+}
+
+/// Sets up `part` on `channel` of `synth` playing the preset at `placement`, and lists its
+/// note events with keys raised by `key_offset` (notes pushed out of the MIDI range are
+/// dropped), at output rate `rate`.
 fn part_events(
     synth: &mut Synthesizer,
     part: &Part,
-    channel: i32,
+    (channel, placement): (i32, Placement),
     key_offset: i32,
     rate: f64,
     events: &mut Vec<(usize, Event)>,
 ) {
-    let variation = i32::from(part.variation);
-    match part.voice {
-        Voice::Program(program) => {
-            synth.process_midi_message(channel, 0xB0, 0, variation);
-            synth.process_midi_message(channel, 0xC0, i32::from(program), 0);
-        }
-        Voice::Percussion => synth.process_midi_message(channel, 0xC0, variation, 0),
-    }
+    // On the percussion channel rustysynth adds the kit bank (128) itself.
+    let bank = i32::from(placement.bank % 128);
+    synth.process_midi_message(channel, 0xB0, 0, bank);
+    synth.process_midi_message(channel, 0xC0, i32::from(placement.program), 0);
     for (cc, value) in [
         (7, part.volume),
         (10, part.pan),
@@ -156,32 +166,31 @@ fn play(synth: &mut Synthesizer, mut events: Vec<(usize, Event)>, total: usize) 
         .collect()
 }
 
-/// Renders `score` at `sample_rate` Hz to mono samples, exactly `duration × rate` long.
+/// Renders `score` at `sample_rate` Hz to mono samples with `set`, exactly
+/// `duration × rate` long.
 pub fn render_score(
     score: &Score,
-    font: &Arc<SoundFont>,
+    set: &SampleSet,
     sample_rate: u32,
 ) -> Result<Vec<f32>, RenderError> {
-    let mut synth = synthesizer(font, sample_rate as i32)?;
-    let melodic = score
+    let placements = score
         .parts
         .iter()
-        .filter(|p| p.voice != Voice::Percussion)
-        .count();
+        .map(|part| set.placement(part.voice, part.variation))
+        .collect::<Result<Vec<_>, _>>()?;
+    let melodic = placements.iter().filter(|p| !p.is_kit()).count();
     if melodic > MELODIC_CHANNELS {
         return Err(RenderError::TooManyParts(melodic));
     }
+    let mut synth = synthesizer(set, sample_rate as i32)?;
     let mut events: Vec<(usize, Event)> = Vec::new();
     let mut melodic_channels = (0..16).filter(|&c| c != i32::from(GM_PERCUSSION_CHANNEL));
-    for part in &score.parts {
-        let channel = match part.voice {
-            Voice::Percussion => i32::from(GM_PERCUSSION_CHANNEL),
-            Voice::Program(_) => melodic_channels.next().expect("counted above"),
-        };
+    for (part, placement) in score.parts.iter().zip(placements) {
+        let channel = channel_for(placement, &mut melodic_channels);
         part_events(
             &mut synth,
             part,
-            channel,
+            (channel, placement),
             0,
             f64::from(sample_rate),
             &mut events,
@@ -190,12 +199,70 @@ pub fn render_score(
     Ok(play(&mut synth, events, score.samples_at(sample_rate)))
 }
 
-/// Renders each part of `score` alone at `sample_rate` Hz with the matching entry of
-/// `shifts` (missing entries: no shift), each exactly `duration × rate` long, so that every
-/// part can also be filtered on its own before mixing.
+/// Renders `part` alone with `set` through `shift`, `samples` long at `sample_rate` Hz, so
+/// that each part of a score can come from its own sample set and be filtered on its own
+/// before mixing.
+pub fn render_part(
+    part: &Part,
+    set: &SampleSet,
+    sample_rate: u32,
+    shift: TimbreShift,
+    samples: usize,
+) -> Result<Vec<f32>, RenderError> {
+    let placement = set.placement(part.voice, part.variation)?;
+    let mut synth = synthesizer(set, shift.synth_rate(sample_rate, part.voice))?;
+    let channel = channel_for(placement, &mut std::iter::once(0));
+    let mut events = Vec::new();
+    part_events(
+        &mut synth,
+        part,
+        (channel, placement),
+        shift.key_offset(part.voice),
+        f64::from(sample_rate),
+        &mut events,
+    );
+    Ok(play(&mut synth, events, samples))
+}
+
+/// Which sample set plays each part of a score.
+#[derive(Debug, Clone)]
+pub enum Cast<'a> {
+    /// One set plays every part.
+    All(&'a SampleSet),
+    /// Part `i` is played by entry `i`.
+    PerPart(Vec<&'a SampleSet>),
+}
+
+impl<'a> Cast<'a> {
+    /// The set that plays part `part`.
+    pub fn set_of(&self, part: usize) -> &'a SampleSet {
+        match self {
+            Cast::All(set) => set,
+            Cast::PerPart(sets) => sets[part],
+        }
+    }
+
+    /// The set when one plays every part.
+    pub fn single(&self) -> Option<&'a SampleSet> {
+        match self {
+            Cast::All(set) => Some(set),
+            Cast::PerPart(_) => None,
+        }
+    }
+}
+
+impl<'a> From<&'a SampleSet> for Cast<'a> {
+    fn from(set: &'a SampleSet) -> Self {
+        Cast::All(set)
+    }
+}
+
+/// Renders each part of `score` alone with its set in `cast` at `sample_rate` Hz with the
+/// matching entry of `shifts` (missing entries: no shift), each exactly `duration × rate`
+/// long.
 pub fn render_parts(
     score: &Score,
-    font: &Arc<SoundFont>,
+    cast: &Cast,
     sample_rate: u32,
     shifts: &[TimbreShift],
 ) -> Result<Vec<Vec<f32>>, RenderError> {
@@ -205,21 +272,8 @@ pub fn render_parts(
         .enumerate()
         .map(|(i, part)| {
             let shift = shifts.get(i).copied().unwrap_or_default();
-            let mut synth = synthesizer(font, shift.synth_rate(sample_rate, part.voice))?;
-            let channel = match part.voice {
-                Voice::Percussion => i32::from(GM_PERCUSSION_CHANNEL),
-                Voice::Program(_) => 0,
-            };
-            let mut events = Vec::new();
-            part_events(
-                &mut synth,
-                part,
-                channel,
-                shift.key_offset(part.voice),
-                f64::from(sample_rate),
-                &mut events,
-            );
-            Ok(play(&mut synth, events, score.samples_at(sample_rate)))
+            let samples = score.samples_at(sample_rate);
+            render_part(part, cast.set_of(i), sample_rate, shift, samples)
         })
         .collect()
 }

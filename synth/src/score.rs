@@ -1,7 +1,7 @@
 //! What is played: parts (an instrument each) holding timed notes.
 
 /// How a part sounds: a melodic GM programme, or the GM percussion channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Voice {
     /// A melodic General MIDI programme, 0-based.
     Program(u8),

@@ -3,22 +3,23 @@
 
 pub mod clap_host;
 pub mod mutate;
+pub mod pitch;
 pub mod random;
 pub mod thread_cost;
 
 pub use timbrescope_synth::wav::write_wav;
 
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 
-use timbrescope_synth::SoundFont;
+use timbrescope_synth::SampleSet;
 use timbrescope_synth::render::render_score;
+use timbrescope_synth::sample_sets::{TRAINING_FONT, load_soundfont};
 use timbrescope_synth::score::{Part, Score, ScoreNote};
-use timbrescope_synth::soundfont::{TRAINING_FONT, load_soundfont};
 
 /// The training SoundFont, loaded once per test process.
-pub fn training_font() -> &'static Arc<SoundFont> {
-    static FONT: OnceLock<Arc<SoundFont>> = OnceLock::new();
+pub fn training_font() -> &'static SampleSet {
+    static FONT: OnceLock<SampleSet> = OnceLock::new();
     FONT.get_or_init(|| load_soundfont(Path::new(TRAINING_FONT)).unwrap_or_else(|e| panic!("{e}")))
 }
 

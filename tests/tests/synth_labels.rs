@@ -10,7 +10,6 @@ use timbrescope_synth::labels::label_score;
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::render::{TimbreShift, render_parts};
 use timbrescope_synth::score::{Part, Score, Voice};
-use timbrescope_synth::soundfont::variations;
 use timbrescope_tests::{notes, render, training_font};
 
 /// Features of `audio` (at the analysis rate), frame-major, and the length of one frame.
@@ -82,7 +81,7 @@ fn a_timbre_shifted_note_keeps_its_frames_and_pitch_and_changes_its_sound() {
             semitones,
             cents: 0.0,
         };
-        let parts = render_parts(&score, training_font(), rate, &[shift]).unwrap();
+        let parts = render_parts(&score, &training_font().into(), rate, &[shift]).unwrap();
         resample(&parts[0], rate, ANALYSIS_RATE).unwrap()
     };
     let mel = |audio: &[f32]| mel_bands_in(audio, &active);
@@ -108,10 +107,10 @@ fn a_variation_preset_plays_the_same_notes_with_another_sound() {
     let font = training_font();
     // FluidR3 keeps a 12-string guitar (bank 8) and a mandolin (bank 16) beside GM 25, a
     // ukulele beside GM 24, no second viola, and kits besides the standard one.
-    assert_eq!(variations(font, Voice::Program(25)), [8, 16]);
-    assert_eq!(variations(font, Voice::Program(24)), [8]);
-    assert!(variations(font, Voice::Program(41)).is_empty());
-    let kits = variations(font, Voice::Percussion);
+    assert_eq!(font.variations(Voice::Program(25)), [8, 16]);
+    assert_eq!(font.variations(Voice::Program(24)), [8]);
+    assert!(font.variations(Voice::Program(41)).is_empty());
+    let kits = font.variations(Voice::Percussion);
     assert!(kits.len() >= 20 && kits.contains(&25), "kits {kits:?}");
 
     let active: Vec<usize> = (50..120).collect();
@@ -270,7 +269,7 @@ fn a_buried_part_is_unknown_and_a_part_heard_alone_is_known_however_quiet() {
         duration: 13.0,
     };
     let rate = 32_000;
-    let parts = render_parts(&score, training_font(), rate, &[]).unwrap();
+    let parts = render_parts(&score, &training_font().into(), rate, &[]).unwrap();
     let mut mix = vec![0.0f32; score.samples_at(rate)];
     for part in &parts {
         mix.iter_mut().zip(part).for_each(|(m, p)| *m += p);

@@ -18,10 +18,10 @@ use timbrescope_engine::live::stream::{LiveAnalyzer, LiveOutput};
 use timbrescope_engine::networks::basic_pitch;
 use timbrescope_engine::timeline::notes::{Note, NoteEvent, NoteTrackerConfig};
 use timbrescope_engine::timeline::{FramePredictions, HEARD_THRESHOLD, WINDOW_FRAMES};
+use timbrescope_synth::SampleSet;
 use timbrescope_synth::labels::{FrameLabels, label_score};
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
 use timbrescope_synth::score::{Part, Score, ScoreNote, Voice};
-use timbrescope_synth::soundfont::load_soundfont;
 
 use crate::metrics::{Counts, add_per_class, lrap_of_clip};
 use crate::train::data::record;
@@ -45,22 +45,23 @@ pub struct AnnotatedPiece {
 }
 
 /// Fresh procedural music (seeds no training run draws, from `first_seed` on) rendered with
-/// `font`: the held-out validation font measures generalisation, the training font how well
-/// the model fits.
+/// `font`, each piece fitted to the voices it plays: the held-out validation font measures
+/// generalisation, the training font how well the model fits, another source how well the
+/// model knows that source's recordings.
 pub fn validation_pieces(
     count: usize,
     classes: &ClassList,
     procedural: &ProceduralConfig,
-    font: &Path,
+    font: &SampleSet,
     first_seed: u64,
 ) -> Result<Vec<AnnotatedPiece>> {
-    let font = load_soundfont(font)?;
     (0..count as u64)
         .map(|i| {
             let seed = first_seed + i;
-            let score = generate(classes, procedural, seed);
+            let mut score = generate(classes, procedural, seed);
+            font.fit(&mut score, classes);
             // Resampled to each network's rate from the recording, as a real file would be.
-            let (recorded, rate) = record(&score, &font, seed)?;
+            let (recorded, rate) = record(&score, font, seed)?;
             let samples = resample(&recorded, rate, ANALYSIS_RATE)?;
             let samples_22k = resample(&recorded, rate, basic_pitch::SAMPLE_RATE)?;
             Ok(AnnotatedPiece {
@@ -508,14 +509,14 @@ mod tests {
     #[test]
     fn validation_music_from_two_fonts_plays_the_same_score_with_other_sounds() {
         use crate::test_signals::rms;
-        use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
+        use timbrescope_synth::sample_sets::{TRAINING_FONT, VALIDATION_FONT, load_soundfont};
         let classes = ClassList::default_gm();
         let render = |font: &str| {
             validation_pieces(
                 1,
                 &classes,
                 &ProceduralConfig::default(),
-                Path::new(font),
+                &load_soundfont(Path::new(font)).unwrap(),
                 VALIDATION_SEED,
             )
             .unwrap()

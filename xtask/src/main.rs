@@ -29,7 +29,8 @@ use timbrescope_engine::networks::model_file::{
 use timbrescope_synth::demo::demo_score;
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::render::render_score;
-use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT, load_soundfont};
+use timbrescope_synth::sample_sets::catalogue::Source;
+use timbrescope_synth::sample_sets::{TRAINING_FONT, VALIDATION_FONT, load_soundfont};
 use timbrescope_synth::wav::write_wav;
 
 use crate::train::checkpoint::RunPaths;
@@ -49,7 +50,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Train a model on procedural music rendered from the training SoundFont.
+    /// Train a model on procedural music rendered from the timbre sources its config names.
     Train {
         /// Training configuration (JSON); missing fields take their defaults.
         #[arg(long)]
@@ -124,8 +125,13 @@ enum Command {
         /// SoundFont of the validation music; the training font's score beside the held-out
         /// font's shows how much of the error is generalisation to unseen sounds.
         /// The held-out TimGM6mb font when left out.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "source")]
         font: Option<PathBuf>,
+        /// A timbre source (`cargo xtask sources`) to render the validation music with
+        /// instead, its pieces fitted to the instruments it plays: how well the model knows
+        /// that source's recordings.
+        #[arg(long)]
+        source: Option<String>,
         /// Where the JSON report goes.
         #[arg(long, default_value = "target/eval.json")]
         out: PathBuf,
@@ -159,6 +165,9 @@ enum Command {
         #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
         backend: BackendChoice,
     },
+    /// List the timbre sources training may draw on: installed or not, how many voices each
+    /// plays, and how to install the missing ones.
+    Sources,
     /// Run the criterion benchmarks (front-end, model, analyze real-time factor, plugin
     /// process() per block through a CLAP host).
     Bench,
@@ -280,7 +289,7 @@ fn main() -> Result<()> {
                 pieces,
                 &loaded.sidecar.classes,
                 &ProceduralConfig::default(),
-                Path::new(VALIDATION_FONT),
+                &load_soundfont(Path::new(VALIDATION_FONT))?,
                 seeds::CALIBRATION_SEED,
             )?;
             let (net, sidecar) = (loaded.net.clone(), loaded.sidecar.clone());
@@ -307,14 +316,18 @@ fn main() -> Result<()> {
             pieces,
             instruments,
             font,
+            source,
             out,
             backend,
             no_identity_carry,
             notes,
             live,
         } => {
-            if (instruments.is_some() || font.is_some()) && data != "validation" {
-                bail!("--instruments and --font set the validation music; {data} has its own");
+            if (instruments.is_some() || font.is_some() || source.is_some()) && data != "validation"
+            {
+                bail!(
+                    "--instruments, --font and --source set the validation music; {data} has its own"
+                );
             }
             let compute = select_device(backend)?;
             let (model, problem) = load_or_built_in(model.as_deref(), &compute.device);
@@ -335,7 +348,10 @@ fn main() -> Result<()> {
                     procedural.min_instruments = usize::from(count);
                     procedural.max_instruments = usize::from(count);
                 }
-                let font = font.unwrap_or_else(|| VALIDATION_FONT.into());
+                let font = match source {
+                    Some(name) => Source::named(&name)?.load()?,
+                    None => load_soundfont(&font.unwrap_or_else(|| VALIDATION_FONT.into()))?,
+                };
                 eval::validation_pieces(
                     pieces,
                     &classes,
@@ -368,6 +384,16 @@ fn main() -> Result<()> {
             std::iter::once("bundle".into()).chain(args),
         ),
         Command::Test => hosts::run_tests(),
+        Command::Sources => {
+            for source in timbrescope_synth::sample_sets::catalogue::SOURCES {
+                let state = match source.load() {
+                    Ok(set) => format!("{} voices", set.voices().len()),
+                    Err(e) => e.to_string(),
+                };
+                println!("{:<18} {state}", source.name);
+            }
+            Ok(())
+        }
         Command::Soak { minutes, music } => soak::soak(&music, minutes),
         Command::Validate => {
             hosts::bundle_for_tests()?;

@@ -12,7 +12,7 @@ use timbrescope_engine::features::{ANALYSIS_RATE, FRAMES_PER_SECOND};
 use timbrescope_engine::outputs::prediction::PredictionFile;
 use timbrescope_synth::midi_file::score_from_midi;
 use timbrescope_synth::procedural::ProceduralConfig;
-use timbrescope_synth::soundfont::load_soundfont;
+use timbrescope_synth::sample_sets::load_soundfont;
 use timbrescope_synth::wav::write_wav;
 
 use crate::datasets::{has_extension, sorted_entries};
@@ -106,7 +106,14 @@ pub fn write_midi_renders(folder: &Path, out: &Path, font: &Path, seed: u64) -> 
             .map_err(anyhow::Error::from)
             .and_then(|bytes| Ok(score_from_midi(&bytes)?))
             .and_then(|score| {
-                render_labelled(&score, &classes, &font, seed + i as u64, None, false)
+                render_labelled(
+                    &score,
+                    &classes,
+                    &(&font).into(),
+                    seed + i as u64,
+                    None,
+                    false,
+                )
             });
         match rendered {
             Ok(piece) => {
@@ -138,7 +145,7 @@ mod tests {
     use timbrescope_engine::outputs::midi_file::notes_to_midi;
     use timbrescope_engine::outputs::prediction::PredictionFile;
     use timbrescope_engine::timeline::notes::Note;
-    use timbrescope_synth::soundfont::TRAINING_FONT;
+    use timbrescope_synth::sample_sets::TRAINING_FONT;
 
     #[test]
     fn renders_a_midi_folder_with_labels_that_line_up_and_skips_a_bad_file() {

@@ -69,7 +69,7 @@ pub fn load(split: &Path, classes: &ClassList) -> Result<Vec<LabelledClip>> {
 pub(crate) fn write_rendered_split(
     dir: &Path,
     notes: &[(&str, &str, u8, u8)],
-    font: &std::sync::Arc<timbrescope_synth::SoundFont>,
+    font: &timbrescope_synth::SampleSet,
 ) {
     use timbrescope_synth::render::render_score;
     use timbrescope_synth::score::{Part, Score, ScoreNote, Voice};

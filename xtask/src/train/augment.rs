@@ -10,10 +10,8 @@ use rand::Rng;
 use rand::rngs::StdRng;
 use timbrescope_engine::classes::{GM_PROGRAMMES, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, HOP_SAMPLES};
-use timbrescope_synth::SoundFont;
-use timbrescope_synth::render::TimbreShift;
+use timbrescope_synth::render::{Cast, TimbreShift};
 use timbrescope_synth::score::{Score, Voice};
-use timbrescope_synth::soundfont::variations;
 
 use timbrescope_synth::labels::LabelledAudio;
 
@@ -147,16 +145,16 @@ pub fn random_timbre_shift(voice: Voice, rng: &mut StdRng) -> TimbreShift {
     }
 }
 
-/// Gives each part of `score` whose voice `font` holds other presets of one of them, drawn
-/// from `rng`, with `probability`: real other sample sets (a ukulele for an acoustic guitar,
-/// an 808 kit for the drums) where a [`TimbreShift`] only bends one. Labels follow the
-/// voice, so they stay as they are.
-pub fn random_variations(score: &mut Score, font: &SoundFont, probability: f64, rng: &mut StdRng) {
+/// Gives each part of `score` whose voice its set in `cast` holds other presets of one of
+/// them, drawn from `rng`, with `probability`: real other sample sets (a ukulele for an
+/// acoustic guitar, an 808 kit for the drums) where a [`TimbreShift`] only bends one. Labels
+/// follow the voice, so they stay as they are.
+pub fn random_variations(score: &mut Score, cast: &Cast, probability: f64, rng: &mut StdRng) {
     if probability <= 0.0 {
         return;
     }
-    for part in &mut score.parts {
-        let choices = variations(font, part.voice);
+    for (i, part) in score.parts.iter_mut().enumerate() {
+        let choices = cast.set_of(i).variations(part.voice);
         if !choices.is_empty() && rng.random_bool(probability.min(1.0)) {
             part.variation = choices[rng.random_range(0..choices.len())];
         }
@@ -313,10 +311,10 @@ mod tests {
 
     #[test]
     fn variations_are_drawn_from_the_font_at_their_probability() {
-        use timbrescope_synth::soundfont::{TRAINING_FONT, load_soundfont};
+        use timbrescope_synth::sample_sets::{TRAINING_FONT, load_soundfont};
         let font = load_soundfont(std::path::Path::new(TRAINING_FONT)).unwrap();
         let voices = [Voice::Program(25), Voice::Program(41), Voice::Percussion];
-        let kits = variations(&font, Voice::Percussion);
+        let kits = font.variations(Voice::Percussion);
         let varied = |probability: f64, seed: u64| {
             let mut score = Score {
                 parts: voices.map(|v| Part::new(v, Vec::new())).to_vec(),
@@ -324,7 +322,7 @@ mod tests {
             };
             random_variations(
                 &mut score,
-                &font,
+                &(&font).into(),
                 probability,
                 &mut StdRng::seed_from_u64(seed),
             );

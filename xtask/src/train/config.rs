@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use burn::prelude::*;
 use serde_json::{Map, Value};
 use timbrescope_engine::features::FeatureConfig;
+use timbrescope_synth::sample_sets::ensemble::SourceWeight;
 
 /// Everything that decides a training run.
 #[derive(Config, Debug)]
@@ -46,6 +47,11 @@ pub struct TrainingConfig {
 /// The procedural music a run trains on.
 #[derive(Config, Debug)]
 pub struct DataConfig {
+    /// The permitted timbre sources (`timbrescope_synth::sample_sets::catalogue`) each part
+    /// draws its sample set from, with weights; a part whose voice a source lacks draws among
+    /// the others. One source renders every part with it.
+    #[config(default = "vec![SourceWeight::new(\"fluidr3\", 1.0)]")]
+    pub sources: Vec<SourceWeight>,
     /// Length of each rendered piece in seconds (cut into 1 s windows).
     #[config(default = 4.0)]
     pub piece_seconds: f64,
@@ -187,6 +193,10 @@ pub struct ValidationConfig {
     /// Validation pieces rendered with the held-out font at every checkpoint.
     #[config(default = 30)]
     pub pieces: usize,
+    /// The timbre source the validation pieces are rendered from instead of the TimGM6mb
+    /// font, for leave-one-source-out runs: it must not be among `data.sources`.
+    #[config(default = "None")]
+    pub source: Option<String>,
     /// Validation passes in a row without a better validation score before training stops
     /// (0: run every step). The model file always holds the best pass.
     #[config(default = 0)]
@@ -243,6 +253,13 @@ impl TrainingConfig {
         if let Some(problem) = config.model.features.problem() {
             bail!("model.features: {problem}");
         }
+        if let Some(held_out) = &config.validation.source
+            && config.data.sources.iter().any(|s| &s.name == held_out)
+        {
+            bail!(
+                "validation.source `{held_out}` is also in data.sources: a held-out source is never trained on"
+            );
+        }
         Ok(config)
     }
 }
@@ -270,6 +287,28 @@ mod tests {
         assert!(error.contains("schedule.stepz"), "{error}");
         std::fs::write(&path, r#"{"steps": 7}"#).unwrap();
         assert!(TrainingConfig::load_partial(&path).is_err());
+    }
+
+    #[test]
+    fn a_held_out_validation_source_cannot_be_trained_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.json");
+        let config = |held_out: &str| {
+            format!(
+                r#"{{"data": {{"sources": [{{"name": "fluidr3", "weight": 1}}, {{"name": "freepats", "weight": 1}}]}},
+                    "validation": {{"source": "{held_out}"}}}}"#
+            )
+        };
+        std::fs::write(&path, config("generaluser")).unwrap();
+        let loaded = TrainingConfig::load_partial(&path).unwrap();
+        assert_eq!(loaded.validation.source.as_deref(), Some("generaluser"));
+        assert_eq!(loaded.data.sources.len(), 2);
+        std::fs::write(&path, config("freepats")).unwrap();
+        let error = format!("{:#}", TrainingConfig::load_partial(&path).unwrap_err());
+        assert!(
+            error.contains("freepats") && error.contains("never trained on"),
+            "{error}"
+        );
     }
 
     #[test]

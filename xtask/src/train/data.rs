@@ -1,9 +1,8 @@
-//! Training examples: procedural pieces rendered from a SoundFont, cut into 1 s windows of
+//! Training examples: procedural pieces rendered from the permitted sample sets (each part
+//! drawing its own set by the configured weights), cut into 1 s windows of
 //! feature frames with their exact labels, produced on background threads so data is never
 //! limited to what fits on disk.
 
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -20,12 +19,12 @@ use timbrescope_engine::classes::{ClassList, GM_PROGRAMMES, PITCH_COUNT};
 use timbrescope_engine::features::{ANALYSIS_RATE, FeatureConfig, FeatureStream, frame_count};
 use timbrescope_engine::input::resample::resample;
 use timbrescope_engine::timeline::WINDOW_FRAMES;
-use timbrescope_synth::SoundFont;
+use timbrescope_synth::SampleSet;
 use timbrescope_synth::labels::{FrameLabels, LabelledAudio, label_score};
 use timbrescope_synth::procedural::{ProceduralConfig, generate};
-use timbrescope_synth::render::{render_parts, render_score};
+use timbrescope_synth::render::{Cast, render_parts, render_score};
+use timbrescope_synth::sample_sets::ensemble::{Ensemble, SourceWeight};
 use timbrescope_synth::score::Score;
-use timbrescope_synth::soundfont::load_soundfont;
 
 /// One 1 s window: `[100][F]` feature frames and its labels.
 #[derive(Debug, Clone)]
@@ -51,19 +50,20 @@ fn recording_rate(seed: u64) -> u32 {
 
 /// Renders `score` as if recorded at a rate chosen by `seed`, then brings it to 16 kHz
 /// through the engine's resampler, the path every real input takes.
-pub fn render_as_recorded(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Result<Vec<f32>> {
+pub fn render_as_recorded(score: &Score, font: &SampleSet, seed: u64) -> Result<Vec<f32>> {
     let (recorded, rate) = record(score, font, seed)?;
     Ok(resample(&recorded, rate, ANALYSIS_RATE)?)
 }
 
 /// Renders `score` at the recording rate `seed` picks: the recording and its rate, for a
 /// caller that resamples it to more than one rate.
-pub fn record(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Result<(Vec<f32>, u32)> {
+pub fn record(score: &Score, font: &SampleSet, seed: u64) -> Result<(Vec<f32>, u32)> {
     let rate = recording_rate(seed);
     Ok((render_score(score, font, rate)?, rate))
 }
 
-/// Renders `score` as recorded at the rate `seed` picks, labelled from its own notes. With
+/// Renders `score` as recorded at the rate `seed` picks, each part by its set in `cast`,
+/// labelled from its own notes. With
 /// `timbre`, every part is rendered alone through a random timbre shift and spectral
 /// envelope drawn from it before the mix (the same notes as another SoundFont's instruments
 /// might play them); with `mask_inaudible`, the parts are rendered alone too, and the
@@ -72,7 +72,7 @@ pub fn record(score: &Score, font: &Arc<SoundFont>, seed: u64) -> Result<(Vec<f3
 pub fn render_labelled(
     score: &Score,
     classes: &ClassList,
-    font: &Arc<SoundFont>,
+    cast: &Cast,
     seed: u64,
     timbre: Option<&mut StdRng>,
     mask_inaudible: bool,
@@ -81,7 +81,10 @@ pub fn render_labelled(
         let labels = label_score(score, classes, frame_count(samples.len(), ANALYSIS_RATE));
         LabelledAudio { samples, labels }
     };
-    if timbre.is_none() && !mask_inaudible {
+    if let Some(font) = cast
+        .single()
+        .filter(|_| timbre.is_none() && !mask_inaudible)
+    {
         return Ok(labelled(render_as_recorded(score, font, seed)?));
     }
     let rate = recording_rate(seed);
@@ -92,13 +95,13 @@ pub fn render_labelled(
                 .iter()
                 .map(|part| random_timbre_shift(part.voice, rng))
                 .collect();
-            let mut parts = render_parts(score, font, rate, &shifts)?;
+            let mut parts = render_parts(score, cast, rate, &shifts)?;
             parts
                 .iter_mut()
                 .for_each(|part| random_spectral_envelope(part, rate, rng));
             parts
         }
-        None => render_parts(score, font, rate, &[])?,
+        None => render_parts(score, cast, rate, &[])?,
     };
     let mut mix = vec![0.0f32; score.samples_at(rate)];
     for part in &parts {
@@ -118,16 +121,18 @@ pub fn render_labelled(
     Ok(piece)
 }
 
-/// Renders the procedural piece of `seed` with its labels (timbre varied with `timbre`).
+/// Renders the procedural piece of `seed` with its labels, its parts fitted to the voices
+/// `font` plays ([`SampleSet::fit`]; timbre varied with `timbre`).
 pub fn render_piece(
     seed: u64,
     classes: &ClassList,
     procedural: &ProceduralConfig,
-    font: &Arc<SoundFont>,
+    font: &SampleSet,
     timbre: Option<&mut StdRng>,
 ) -> Result<LabelledAudio> {
-    let score = generate(classes, procedural, seed);
-    render_labelled(&score, classes, font, seed, timbre, false)
+    let mut score = generate(classes, procedural, seed);
+    font.fit(&mut score, classes);
+    render_labelled(&score, classes, &font.into(), seed, timbre, false)
 }
 
 /// Mixup for multi-label music (Zhong et al.): the sum of two signals, `other` scaled by
@@ -187,7 +192,7 @@ pub fn piece_examples(
     classes: &ClassList,
     features: &FeatureConfig,
     procedural: &ProceduralConfig,
-    font: &Arc<SoundFont>,
+    font: &SampleSet,
 ) -> Result<Vec<Example>> {
     Ok(windows_of(
         &render_piece(seed, classes, procedural, font, None)?,
@@ -200,33 +205,36 @@ const PARTNER_SEED_OFFSET: u64 = 1 << 40;
 
 /// The examples of piece `seed` as training sees them, each augmentation applied with its
 /// probability: mixup with a partner piece at a random gain in [0.3, 1], concatenation with
-/// another piece at a random frame, one random audio effect; with `timbre_probability`, the
-/// piece and its partners are rendered with their parts' timbres varied, and with
-/// `variation_probability` each part is played by another of the font's presets of its voice.
+/// another piece at a random frame, one random audio effect; every part is played by a set
+/// drawn from `ensemble`; with `timbre_probability`, the piece and its partners are rendered
+/// with their parts' timbres varied, and with `variation_probability` each part is played by
+/// another of its set's presets of its voice.
 pub fn training_examples(
     seed: u64,
     classes: &ClassList,
     features: &FeatureConfig,
     spec: &DataSpec,
-    font: &Arc<SoundFont>,
+    ensemble: &Ensemble,
 ) -> Result<Vec<Example>> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x006d_6978_7570);
     // Its own stream, so configs without timbre variation draw exactly as before.
     let mut timbre_rng = StdRng::seed_from_u64(seed ^ 0x7469_6d62_7265);
     let vary = timbre_rng.random_bool(spec.augmentation.timbre_probability.clamp(0.0, 1.0));
     let mut variation_rng = StdRng::seed_from_u64(seed ^ 0x0076_6172_6961);
-    let mut render = |seed: u64| {
+    let mut cast_rng = StdRng::seed_from_u64(seed ^ 0x0063_6173_7473);
+    let mut render = |seed: u64| -> Result<LabelledAudio> {
         let mut score = generate(classes, &spec.procedural, seed);
+        let cast = ensemble.cast(&score, &mut cast_rng)?;
         random_variations(
             &mut score,
-            font,
+            &cast,
             spec.augmentation.variation_probability,
             &mut variation_rng,
         );
         render_labelled(
             &score,
             classes,
-            font,
+            &cast,
             seed,
             vary.then_some(&mut timbre_rng),
             spec.mask_inaudible,
@@ -248,11 +256,11 @@ pub fn training_examples(
     Ok(windows_of(&piece, features))
 }
 
-/// Where examples come from: a font and a seed range.
+/// Where examples come from: weighted timbre sources and a seed range.
 #[derive(Debug, Clone)]
 pub struct DataSpec {
-    /// SoundFont to render with.
-    pub font: PathBuf,
+    /// The sources parts draw their sample set from, with weights.
+    pub sources: Vec<SourceWeight>,
     /// First piece seed; piece `i` uses `first_seed + i`.
     pub first_seed: u64,
     /// Generator settings.
@@ -278,36 +286,43 @@ impl ExampleStream {
         features: FeatureConfig,
         threads: usize,
     ) -> Result<Self> {
-        let font = load_soundfont(&spec.font)?;
+        let ensemble = Ensemble::load(&spec.sources)?;
         let (sender, receiver) = sync_channel(256);
-        let workers = (0..threads.max(1))
-            .map(|k| {
-                let (spec, classes, features, font, sender): (_, _, _, _, SyncSender<Example>) = (
-                    spec.clone(),
-                    classes.clone(),
-                    features.clone(),
-                    font.clone(),
-                    sender.clone(),
-                );
-                std::thread::spawn(move || {
-                    let mut seed = spec.first_seed + k as u64;
-                    loop {
-                        let Ok(examples) =
-                            training_examples(seed, &classes, &features, &spec, &font)
-                        else {
-                            seed += threads as u64;
-                            continue;
-                        };
-                        for example in examples {
-                            if sender.send(example).is_err() {
-                                return;
+        let workers =
+            (0..threads.max(1))
+                .map(|k| {
+                    let (spec, classes, features, ensemble, sender): (
+                        _,
+                        _,
+                        _,
+                        _,
+                        SyncSender<Example>,
+                    ) = (
+                        spec.clone(),
+                        classes.clone(),
+                        features.clone(),
+                        ensemble.clone(),
+                        sender.clone(),
+                    );
+                    std::thread::spawn(move || {
+                        let mut seed = spec.first_seed + k as u64;
+                        loop {
+                            let Ok(examples) =
+                                training_examples(seed, &classes, &features, &spec, &ensemble)
+                            else {
+                                seed += threads as u64;
+                                continue;
+                            };
+                            for example in examples {
+                                if sender.send(example).is_err() {
+                                    return;
+                                }
                             }
+                            seed += threads as u64;
                         }
-                        seed += threads as u64;
-                    }
+                    })
                 })
-            })
-            .collect();
+                .collect();
         Ok(Self { receiver, workers })
     }
 
@@ -405,12 +420,13 @@ pub fn batch(examples: &[Example], device: &Device) -> Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use timbrescope_synth::sample_sets::load_soundfont;
 
     #[test]
     fn every_recording_rate_gives_a_16k_signal_aligned_with_its_labels() {
         use timbrescope_synth::score::{Part, ScoreNote, Voice};
         let font = load_soundfont(std::path::Path::new(
-            timbrescope_synth::soundfont::TRAINING_FONT,
+            timbrescope_synth::sample_sets::TRAINING_FONT,
         ))
         .unwrap();
         let note = ScoreNote {
@@ -445,7 +461,7 @@ mod tests {
         }
     }
     use std::path::Path;
-    use timbrescope_synth::soundfont::TRAINING_FONT;
+    use timbrescope_synth::sample_sets::TRAINING_FONT;
 
     #[test]
     fn a_timbre_varied_piece_keeps_its_labels_and_length_and_sounds_different() {
@@ -552,8 +568,10 @@ mod tests {
         let (mut labelled, mut unknown) = (0, 0);
         for seed in 0..12 {
             let score = generate(&classes, &ProceduralConfig::default(), seed);
-            let plain = render_labelled(&score, &classes, &font, seed, None, false).unwrap();
-            let masked = render_labelled(&score, &classes, &font, seed, None, true).unwrap();
+            let plain =
+                render_labelled(&score, &classes, &(&font).into(), seed, None, false).unwrap();
+            let masked =
+                render_labelled(&score, &classes, &(&font).into(), seed, None, true).unwrap();
             // The parts rendered alone and summed sound as the score rendered at once.
             let difference: Vec<f32> = plain
                 .samples

@@ -16,7 +16,7 @@ pub mod pretrain;
 pub mod validation;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -31,7 +31,9 @@ use timbrescope_engine::networks::model_file::{
     ModelSidecar, NoteSource, SIDECAR_FORMAT, save_model,
 };
 use timbrescope_synth::procedural::ProceduralConfig;
-use timbrescope_synth::soundfont::{TRAINING_FONT, VALIDATION_FONT};
+use timbrescope_synth::sample_sets::VALIDATION_FONT;
+use timbrescope_synth::sample_sets::catalogue::Source;
+use timbrescope_synth::sample_sets::ensemble::SourceWeight;
 
 use crate::curves::write_curves;
 use crate::seeds::training_seed;
@@ -42,6 +44,24 @@ use crate::train::loss::MultitaskLoss;
 use crate::train::network::{model_config, starting_weights};
 use crate::train::pretrain::pretrain_stage;
 use crate::train::validation::{EarlyStopping, Verdict, evaluate, procedural, validation_examples};
+
+/// What a run trains on, in words for the sidecar: every source with its weight and files.
+fn training_data(sources: &[SourceWeight]) -> String {
+    let listed: Vec<String> = sources
+        .iter()
+        .map(|s| {
+            let location = Source::named(&s.name).map_or_else(
+                |_| "?".into(),
+                |source| source.location().display().to_string(),
+            );
+            format!("{} (weight {}, {location})", s.name, s.weight)
+        })
+        .collect();
+    format!(
+        "procedural pieces rendered on the fly, each part from one of: {}",
+        listed.join(", ")
+    )
+}
 
 /// The sidecar of a model this run saves: the config and the run's figures beside the
 /// network's shape.
@@ -152,7 +172,7 @@ pub fn train(
 
     let validation = validation_examples(config, &classes, &features)?;
     let spec = DataSpec {
-        font: PathBuf::from(TRAINING_FONT),
+        sources: config.data.sources.clone(),
         first_seed: training_seed(config.seed, progress.step),
         procedural: ProceduralConfig {
             programme_count_exponent: config.data.programme_count_exponent,
@@ -235,7 +255,7 @@ pub fn train(
                 "wall_seconds": wall.round(),
                 "device": compute.description,
                 "examples_per_second": throughput,
-                "training_data": format!("procedural pieces rendered on the fly from {TRAINING_FONT}"),
+                "training_data": training_data(&config.data.sources),
                 "validation_data": format!("{} fresh procedural pieces rendered from {VALIDATION_FONT}", config.validation.pieces),
             });
             let side = sidecar(
@@ -279,7 +299,7 @@ mod tests {
     use crate::train::data::piece_examples;
     use timbrescope_engine::classes::GM_PROGRAMMES;
     use timbrescope_engine::features::FeatureConfig;
-    use timbrescope_synth::soundfont::load_soundfont;
+    use timbrescope_synth::sample_sets::{TRAINING_FONT, load_soundfont};
 
     /// A run small enough for a test: a tiny network, 1 s pieces, one validation piece.
     fn tiny_config(steps: usize) -> TrainingConfig {

@@ -79,7 +79,7 @@ mod tests {
     use super::*;
     use timbrescope_engine::compute::ComputeDevice;
     use timbrescope_synth::procedural::ProceduralConfig;
-    use timbrescope_synth::soundfont::{TRAINING_FONT, load_soundfont};
+    use timbrescope_synth::sample_sets::{TRAINING_FONT, load_soundfont};
 
     use crate::train::data::piece_examples;
 

@@ -188,7 +188,7 @@ mod tests {
     use timbrescope_engine::classes::ClassList;
     use timbrescope_engine::compute::ComputeDevice;
     use timbrescope_engine::networks::model::ModelConfig;
-    use timbrescope_synth::soundfont::{TRAINING_FONT, load_soundfont};
+    use timbrescope_synth::sample_sets::{TRAINING_FONT, load_soundfont};
 
     use crate::datasets::nsynth;
 

@@ -11,7 +11,8 @@ use timbrescope_engine::features::FeatureConfig;
 use timbrescope_engine::networks::model::TimbreNet;
 use timbrescope_engine::timeline::HEARD_THRESHOLD;
 use timbrescope_synth::procedural::ProceduralConfig;
-use timbrescope_synth::soundfont::VALIDATION_FONT;
+use timbrescope_synth::sample_sets::VALIDATION_FONT;
+use timbrescope_synth::sample_sets::catalogue::Source;
 
 use crate::metrics::{Counts, lrap_of_clip};
 use crate::seeds::EARLY_STOPPING_SEED;
@@ -92,13 +93,17 @@ pub(crate) fn procedural(config: &TrainingConfig) -> ProceduralConfig {
     }
 }
 
-/// Renders the validation set: fresh pieces from the held-out font.
+/// Renders the validation set: fresh pieces from the held-out font, or from the held-out
+/// source of a leave-one-source-out run.
 pub fn validation_examples(
     config: &TrainingConfig,
     classes: &ClassList,
     features: &FeatureConfig,
 ) -> Result<Vec<Example>> {
-    let font = timbrescope_synth::soundfont::load_soundfont(Path::new(VALIDATION_FONT))?;
+    let font = match &config.validation.source {
+        Some(name) => Source::named(name)?.load()?,
+        None => timbrescope_synth::sample_sets::load_soundfont(Path::new(VALIDATION_FONT))?,
+    };
     let mut examples = Vec::new();
     for i in 0..config.validation.pieces {
         let seed = EARLY_STOPPING_SEED + i as u64;

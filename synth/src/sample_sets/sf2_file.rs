@@ -1,14 +1,11 @@
-//! The SoundFonts Timbrescope renders with, and loading them with a clear error.
+//! SoundFont 2 files as sample sets: loading them with a clear error and their deny-list.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rustysynth::SoundFont;
 
-use crate::score::Voice;
-
-/// The bank a SoundFont keeps its drum kits in.
-const PERCUSSION_BANK: i32 = 128;
+use super::{SampleSet, denylist};
 
 /// The training font (Debian `fluid-soundfont-gm`), named by full path because Debian's
 /// `default-GM.sf2` link may point at another font.
@@ -40,16 +37,32 @@ pub enum SoundFontError {
 }
 
 fn package_hint(path: &Path) -> String {
-    let package = match path.to_str() {
-        Some(TRAINING_FONT) => "fluid-soundfont-gm",
-        Some(VALIDATION_FONT) => "timgm6mb-soundfont",
-        _ => return String::new(),
+    let install = match path.to_str() {
+        Some(VALIDATION_FONT) => "apt-get install timgm6mb-soundfont",
+        _ => match super::catalogue::install_hint(path) {
+            Some(install) => install,
+            None => return String::new(),
+        },
     };
-    format!("; install it with `apt-get install {package}`")
+    format!("; install it with `{install}`")
+}
+
+/// Reads a SoundFont 2 file as a General MIDI sample set named after its file, with the
+/// deny-list's presets for it refused.
+pub fn load_soundfont(path: &Path) -> Result<SampleSet, SoundFontError> {
+    let name = path.file_stem().map_or_else(
+        || path.display().to_string(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    Ok(SampleSet::general_midi(
+        &name,
+        read_soundfont(path)?,
+        denylist::denied_presets(path),
+    ))
 }
 
 /// Reads a SoundFont 2 file.
-pub fn load_soundfont(path: &Path) -> Result<Arc<SoundFont>, SoundFontError> {
+pub fn read_soundfont(path: &Path) -> Result<Arc<SoundFont>, SoundFontError> {
     let open_error = |source| SoundFontError::Open {
         path: path.to_owned(),
         hint: package_hint(path),
@@ -62,28 +75,4 @@ pub fn load_soundfont(path: &Path) -> Result<Arc<SoundFont>, SoundFontError> {
             path: path.to_owned(),
             reason: format!("{e:?}"),
         })
-}
-
-/// The variations `font` holds of `voice` besides its General MIDI sound, as
-/// [`Part::variation`](crate::score::Part::variation) values in ascending order: the other
-/// banks holding a preset of the programme, or the kits other than the standard one.
-pub fn variations(font: &SoundFont, voice: Voice) -> Vec<u8> {
-    let mut found: Vec<u8> = font
-        .get_presets()
-        .iter()
-        .filter_map(|preset| {
-            let (bank, patch) = (preset.get_bank_number(), preset.get_patch_number());
-            let variation = match voice {
-                Voice::Program(program) if patch == i32::from(program) => bank,
-                Voice::Percussion if bank == PERCUSSION_BANK => patch,
-                _ => return None,
-            };
-            u8::try_from(variation)
-                .ok()
-                .filter(|v| (1..128).contains(v))
-        })
-        .collect();
-    found.sort_unstable();
-    found.dedup();
-    found
 }
