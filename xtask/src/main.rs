@@ -1,5 +1,6 @@
 //! `cargo xtask …`: where models are made and measured.
 
+mod backbone_probe;
 mod calibrate;
 mod curves;
 mod datasets;
@@ -164,6 +165,13 @@ enum Command {
         /// cpu, gpu or auto.
         #[arg(long, default_value = "auto", value_parser = clap::value_parser!(BackendChoice))]
         backend: BackendChoice,
+    },
+    /// Experiment: the rank YAMNet's AudioSet scores alone give each Bach10 stem's own
+    /// instrument among our classes (no trained head).
+    ProbeBackbone {
+        /// The Bach10 folder.
+        #[arg(long, default_value = "../shared/realdata/bach10")]
+        data: PathBuf,
     },
     /// List the timbre sources training may draw on: installed or not, how many voices each
     /// plays, and how to install the missing ones.
@@ -384,6 +392,7 @@ fn main() -> Result<()> {
             std::iter::once("bundle".into()).chain(args),
         ),
         Command::Test => hosts::run_tests(),
+        Command::ProbeBackbone { data } => backbone_probe::probe_bach10(&data),
         Command::Sources => {
             for source in timbrescope_synth::sample_sets::catalogue::SOURCES {
                 let state = match source.load() {

@@ -34,13 +34,30 @@ impl TriangularFilterbank {
     /// least the two bins around its centre (linear interpolation of the spectrum) instead of
     /// falling between bins and reading zero.
     pub fn new(triangles: &[Triangle], fft_size: usize, sample_rate: f64) -> Self {
+        Self::build(triangles, fft_size, sample_rate, true)
+    }
+
+    /// The bank with every triangle as given, however narrow (a triangle between two bins
+    /// reads zero): the construction of torchaudio's `melscale_fbanks`, for a pretrained
+    /// network's front end that must match its original.
+    pub fn exact(triangles: &[Triangle], fft_size: usize, sample_rate: f64) -> Self {
+        Self::build(triangles, fft_size, sample_rate, false)
+    }
+
+    fn build(triangles: &[Triangle], fft_size: usize, sample_rate: f64, widen: bool) -> Self {
         let bin_hz = sample_rate / fft_size as f64;
         let bin_count = fft_size / 2 + 1;
         let filters = triangles
             .iter()
             .map(|t| {
-                let lower = t.lower.min(t.centre - bin_hz);
-                let upper = t.upper.max(t.centre + bin_hz);
+                let (lower, upper) = if widen {
+                    (
+                        t.lower.min(t.centre - bin_hz),
+                        t.upper.max(t.centre + bin_hz),
+                    )
+                } else {
+                    (t.lower, t.upper)
+                };
                 let first_bin = ((lower / bin_hz).floor().max(0.0) as usize).min(bin_count - 1);
                 let last_bin = ((upper / bin_hz).ceil() as usize).min(bin_count - 1);
                 let weights = (first_bin..=last_bin)

@@ -8,3 +8,4 @@ pub mod logistic;
 pub mod model;
 pub mod model_file;
 pub mod time_conv;
+pub mod yamnet;
