@@ -1,5 +1,6 @@
 //! `cargo xtask …`: where models are made and measured.
 
+mod backbone_head;
 mod backbone_probe;
 mod calibrate;
 mod curves;
@@ -172,6 +173,14 @@ enum Command {
         /// The Bach10 folder.
         #[arg(long, default_value = "../shared/realdata/bach10")]
         data: PathBuf,
+        /// Instead, embed this many pieces (each from one permitted source), train a linear
+        /// presence head on frozen YAMNet embeddings, score it beside the shipped model on
+        /// TimGM6mb and Bach10, and print a leave-one-source-out table.
+        #[arg(long)]
+        head_pieces: Option<usize>,
+        /// Validation pieces the head is scored on.
+        #[arg(long, default_value_t = 100)]
+        pieces: usize,
     },
     /// List the timbre sources training may draw on: installed or not, how many voices each
     /// plays, and how to install the missing ones.
@@ -392,7 +401,14 @@ fn main() -> Result<()> {
             std::iter::once("bundle".into()).chain(args),
         ),
         Command::Test => hosts::run_tests(),
-        Command::ProbeBackbone { data } => backbone_probe::probe_bach10(&data),
+        Command::ProbeBackbone {
+            data,
+            head_pieces,
+            pieces,
+        } => match head_pieces {
+            Some(count) => backbone_head::run(count, pieces, &data),
+            None => backbone_probe::probe_bach10(&data),
+        },
         Command::Sources => {
             for source in timbrescope_synth::sample_sets::catalogue::SOURCES {
                 let state = match source.load() {

@@ -11,20 +11,7 @@
 
 pub mod log_mel;
 
-/// The graph as burn-onnx generated it, untouched; it names burn-store as a crate of its own,
-/// which here is burn's re-export.
-#[allow(
-    clippy::all,
-    clippy::pedantic,
-    missing_docs,
-    unused,
-    non_snake_case,
-    non_camel_case_types
-)]
-mod generated {
-    use burn::store as burn_store;
-    include!("generated.rs");
-}
+imported_graph!();
 
 use burn::prelude::*;
 use burn::tensor::{Bytes, Device};
