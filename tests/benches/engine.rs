@@ -12,6 +12,7 @@ use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::features::{FeatureStream, frame_count};
 use timbrescope_engine::networks::basic_pitch::{self, BasicPitch};
 use timbrescope_engine::networks::model_file::built_in_model;
+use timbrescope_engine::networks::yamnet::{self, YamNet};
 use timbrescope_engine::timeline::WINDOW_FRAMES;
 use timbrescope_engine::timeline::carry::IdentityCarry;
 use timbrescope_engine::transcription::KEPT_FRAMES;
@@ -84,6 +85,25 @@ fn bench(c: &mut Criterion) {
         per_window * 1e3,
         per_window / span(KEPT_FRAMES) * 1e3,
         per_window / span(LIVE_HOP_FRAMES) * 100.0
+    );
+
+    // YAMNet: one 0.96 s patch through the front end and the network; patches start every
+    // 0.48 s, so a second of audio costs two patches and a bit.
+    let mut backbone = YamNet::new(&ComputeDevice::cpu().device);
+    let patch_audio = rendered(1.0, yamnet::log_mel::SAMPLE_RATE);
+    c.bench_function("yamnet per 0.96 s patch (CPU, one thread)", |b| {
+        pool.install(|| b.iter(|| backbone.analyze(black_box(&patch_audio))))
+    });
+    let started = Instant::now();
+    pool.install(|| (0..runs).for_each(|_| drop(backbone.analyze(&patch_audio))));
+    let per_patch = started.elapsed().as_secs_f64() / f64::from(runs);
+    let hop_seconds = yamnet::log_mel::PATCH_HOP_FRAMES as f64
+        * yamnet::log_mel::HOP_SAMPLES as f64
+        / f64::from(yamnet::log_mel::SAMPLE_RATE);
+    println!(
+        "yamnet on one thread: {:.1} ms per patch, {:.1} ms per second of audio at its 0.48 s hop",
+        per_patch * 1e3,
+        per_patch / hop_seconds * 1e3
     );
 
     let long = rendered(60.0, 44_100);

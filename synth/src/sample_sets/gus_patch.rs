@@ -5,12 +5,9 @@
 //! `Drum_000/KKK_Name.pat` for drum key KKK) becomes one General MIDI sample set.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-
-use rustysynth::SoundFont;
 
 use super::one_shots::split_keyboard;
-use super::sf2_writer::{Envelope, PERCUSSION_BANK, PresetSpec, Zone, write_soundfont};
+use super::sf2_writer::{Envelope, PERCUSSION_BANK, PresetSpec, Zone, sample_set};
 use super::{SampleSet, denylist};
 
 /// Why a patch could not be read.
@@ -320,12 +317,10 @@ pub fn load_patch_folder(name: &str, folder: &Path) -> Result<SampleSet, PatchEr
             path: folder.to_owned(),
         });
     }
-    let bytes = write_soundfont(name, &presets);
-    let font = SoundFont::new(&mut bytes.as_slice()).map_err(|e| PatchError::Invalid {
+    sample_set(name, &presets).map_err(|reason| PatchError::Invalid {
         path: folder.to_owned(),
-        reason: format!("the SoundFont built from it does not load: {e:?}"),
-    })?;
-    Ok(SampleSet::general_midi(name, Arc::new(font), Vec::new()))
+        reason: format!("the SoundFont built from it does not load: {reason}"),
+    })
 }
 
 #[cfg(test)]

@@ -4,13 +4,11 @@
 //! from its name where it carries a note name (`C#4v10.ogg`), else the catalogue gives it.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
-use rustysynth::SoundFont;
 use timbrescope_engine::input::audio_file::read_mono;
 
 use super::SampleSet;
-use super::sf2_writer::{Envelope, PERCUSSION_BANK, PresetSpec, Zone, write_soundfont};
+use super::sf2_writer::{Envelope, PERCUSSION_BANK, PresetSpec, Zone, sample_set};
 use crate::score::Voice;
 
 /// One recording, the voice it plays and its pitch.
@@ -158,12 +156,10 @@ pub fn load_one_shots(name: &str, shots: &[OneShot]) -> Result<SampleSet, OneSho
             zones,
         });
     }
-    let bytes = write_soundfont(name, &presets);
-    let font = SoundFont::new(&mut bytes.as_slice()).map_err(|e| OneShotError::Build {
+    sample_set(name, &presets).map_err(|reason| OneShotError::Build {
         set: name.to_owned(),
-        reason: format!("{e:?}"),
-    })?;
-    Ok(SampleSet::general_midi(name, Arc::new(font), Vec::new()))
+        reason,
+    })
 }
 
 #[cfg(test)]

@@ -273,6 +273,18 @@ pub fn write_soundfont(name: &str, presets: &[PresetSpec]) -> Vec<u8> {
     chunk(b"RIFF", &body)
 }
 
+/// `presets` as a General MIDI sample set named `name`, through an SF2 file written in memory;
+/// the error is rustysynth's reason when the written file does not load.
+pub fn sample_set(name: &str, presets: &[PresetSpec]) -> Result<super::SampleSet, String> {
+    let bytes = write_soundfont(name, presets);
+    let font = rustysynth::SoundFont::new(&mut bytes.as_slice()).map_err(|e| format!("{e:?}"))?;
+    Ok(super::SampleSet::general_midi(
+        name,
+        std::sync::Arc::new(font),
+        Vec::new(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
