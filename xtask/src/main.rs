@@ -412,7 +412,10 @@ fn main() -> Result<()> {
         Command::Sources => {
             for source in timbrescope_synth::sample_sets::catalogue::SOURCES {
                 let state = match source.load() {
-                    Ok(set) => format!("{} voices", set.voices().len()),
+                    Ok(set) => match set.voices().len() {
+                        1 => "1 voice".to_owned(),
+                        count => format!("{count} voices"),
+                    },
                     Err(e) => e.to_string(),
                 };
                 println!("{:<18} {state}", source.name);

