@@ -383,6 +383,17 @@ mod tests {
             serde_json::from_str(&read("checkpoint/model.json")).unwrap();
         assert_eq!(sidecar["training"]["run"]["steps"], 4);
         assert_eq!(sidecar["training"]["run"]["pretrain_steps"], 2);
+        // The timbre sources and their weights, in the config and in words.
+        let sources = &sidecar["training"]["config"]["data"]["sources"];
+        assert_eq!(sources[0]["name"], "fluidr3");
+        assert_eq!(sources[0]["weight"], 1.0);
+        let data = sidecar["training"]["run"]["training_data"]
+            .as_str()
+            .unwrap();
+        assert!(
+            data.contains("fluidr3 (weight 1, /usr/share/sounds/sf2/FluidR3_GM.sf2)"),
+            "{data}"
+        );
     }
 
     #[test]
