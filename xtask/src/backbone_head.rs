@@ -40,18 +40,32 @@ struct Patch {
     present: Vec<f32>,
 }
 
-/// Which classes sound in each patch of `frames` 100 frames/s labels (`[T][C]`).
-fn presence(instrument: &[f32], classes: usize, patches: usize) -> Vec<Vec<f32>> {
-    let frames = instrument.len() / classes;
+/// The largest value of each class over each patch's frames of `values` (`[T][C]` at
+/// 100 frames/s): a label's presence in the patch, or a model's activity pooled over it.
+fn max_per_patch(values: &[f32], classes: usize, patches: usize) -> Vec<Vec<f32>> {
+    let frames = values.len() / classes;
     (0..patches)
         .map(|p| {
             let span = (p * PATCH_HOP_FRAMES).min(frames)
                 ..(p * PATCH_HOP_FRAMES + PATCH_FRAMES).min(frames);
             (0..classes)
                 .map(|c| {
-                    let any = span.clone().any(|t| instrument[t * classes + c] > 0.5);
-                    f32::from(u8::from(any))
+                    span.clone()
+                        .map(|t| values[t * classes + c])
+                        .fold(0.0, f32::max)
                 })
+                .collect()
+        })
+        .collect()
+}
+
+/// Which classes sound in each patch of `[T][C]` frame labels.
+fn presence(instrument: &[f32], classes: usize, patches: usize) -> Vec<Vec<f32>> {
+    max_per_patch(instrument, classes, patches)
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|v| f32::from(u8::from(v > 0.5)))
                 .collect()
         })
         .collect()
@@ -234,19 +248,11 @@ fn embed_set(
         let truth = label_score(&piece.score, classes, frames);
         let patches = embed(network, &piece.samples, &truth.instrument, c);
         let analysis = shipped.analyze_16k(&piece.samples, frames, &mut |_, _| {});
-        for p in 0..patches.len() {
-            let span = (p * PATCH_HOP_FRAMES).min(frames)
-                ..(p * PATCH_HOP_FRAMES + PATCH_FRAMES).min(frames);
-            set.shipped.push(
-                (0..c)
-                    .map(|k| {
-                        span.clone()
-                            .map(|t| analysis.predictions.instrument[t * c + k])
-                            .fold(0.0, f32::max)
-                    })
-                    .collect(),
-            );
-        }
+        set.shipped.extend(max_per_patch(
+            &analysis.predictions.instrument,
+            c,
+            patches.len(),
+        ));
         set.patches.extend(patches);
     }
     set

@@ -225,11 +225,6 @@ impl Source {
         }
     }
 
-    /// Whether its files are present.
-    pub fn is_installed(&self) -> bool {
-        self.location().exists()
-    }
-
     /// Loads it as a sample set named after the source.
     pub fn load(&self) -> Result<SampleSet, SourceError> {
         let location = self.location();

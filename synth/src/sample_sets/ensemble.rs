@@ -65,11 +65,6 @@ impl Ensemble {
         Ok(Self { members })
     }
 
-    /// The loaded sets.
-    pub fn sets(&self) -> impl Iterator<Item = &SampleSet> {
-        self.members.iter().map(|(set, _)| set)
-    }
-
     /// Draws, for every part of `score`, one of the sets that play its voice, by weight. One
     /// source casts every part without drawing, so a single-source run renders as before.
     pub fn cast(&self, score: &Score, rng: &mut impl Rng) -> Result<Cast<'_>, Refusal> {
