@@ -28,5 +28,6 @@ pub mod harmonic;
 pub mod logistic;
 pub mod model;
 pub mod model_file;
+pub mod plane_conv;
 pub mod time_conv;
 pub mod yamnet;

@@ -13,8 +13,8 @@ use crate::networks::basic_pitch::{
 use super::posteriors::PitchPosteriors;
 use super::{EDGE_FRAMES, window_at};
 
-/// Network frames handed out per run live (0.5 s): a whole 2 s window costs about 0.1 s
-/// on one core, so running it every 0.5 s keeps the network near a fifth of a core.
+/// Network frames handed out per run live (0.5 s): a whole 2 s window costs about 25 ms
+/// on one core, so running it every 0.5 s keeps the network near 5 % of a core.
 pub const LIVE_HOP_FRAMES: usize = 43;
 /// Runs at most per push; a stream further behind skips ahead (a stall never snowballs).
 const MAX_CATCH_UP_RUNS: usize = 4;

@@ -8,11 +8,25 @@
 //! burn-onnx 0.22's `onnx2burn` from the `nmp.onnx` of the PyPI wheel `basic-pitch` 0.4.0
 //! (`tools/basic-pitch/extract.sh --import` redoes it; `assets/basic-pitch/NOTICE.md` has the licence
 //! and provenance). Generated code is never edited by hand.
+//!
+//! On a GPU the imported graph runs as it is. On the CPU the same network runs from the same
+//! weights as matrix products on plain buffers ([`cqt`], [`heads`]): burn-flex's
+//! convolutions copy every input into an im2col buffer, up to 117 times for the widest
+//! kernel, and that copying was most of a window's time.
 
 imported_graph!();
 
+pub mod cqt;
+pub mod heads;
+mod weights;
+
 use burn::prelude::*;
 use burn::tensor::{Bytes, Device};
+use rayon::prelude::*;
+
+use cqt::Cqt;
+use heads::Heads;
+use weights::ImportedWeights;
 
 use crate::classes::PITCH_COUNT;
 
@@ -43,16 +57,35 @@ pub struct WindowPosteriors {
 /// basic-pitch on a device.
 #[derive(Debug, Clone)]
 pub struct BasicPitch {
-    model: generated::Model,
+    graph: Graph,
     device: Device,
+}
+
+/// How the network runs.
+#[derive(Debug, Clone)]
+enum Graph {
+    /// The imported graph whole, on a GPU.
+    Imported(Box<generated::Model>),
+    /// On the CPU: the same network as matrix products on plain buffers, a window per
+    /// thread ([`Cqt`], then [`Heads`]).
+    Cpu { cqt: Cqt, heads: Box<Heads> },
 }
 
 impl BasicPitch {
     /// The network with its weights (compiled in) on `device`.
     pub fn new(device: &Device) -> Self {
         let model = generated::Model::from_bytes(Bytes::from_bytes_vec(WEIGHTS.to_vec()), device);
+        let graph = if *device == Device::flex() {
+            let weights = ImportedWeights::of(&model);
+            Graph::Cpu {
+                cqt: Cqt::of(&weights),
+                heads: Box::new(Heads::of(&weights)),
+            }
+        } else {
+            Graph::Imported(Box::new(model))
+        };
         Self {
-            model,
+            graph,
             device: device.clone(),
         }
     }
@@ -60,14 +93,21 @@ impl BasicPitch {
     /// Runs windows of [`WINDOW_SAMPLES`] samples each, concatenated.
     pub fn run(&self, windows: &[f32]) -> Vec<WindowPosteriors> {
         let count = windows.len() / WINDOW_SAMPLES;
+        let windows = &windows[..count * WINDOW_SAMPLES];
+        let model = match &self.graph {
+            Graph::Imported(model) => model,
+            Graph::Cpu { cqt, heads } => {
+                return windows
+                    .par_chunks_exact(WINDOW_SAMPLES)
+                    .map(|window| heads.run(&cqt.run(window)))
+                    .collect();
+            }
+        };
         let input = Tensor::<3>::from_data(
-            TensorData::new(
-                windows[..count * WINDOW_SAMPLES].to_vec(),
-                [count, WINDOW_SAMPLES, 1],
-            ),
+            TensorData::new(windows.to_vec(), [count, WINDOW_SAMPLES, 1]),
             &self.device,
         );
-        let (onset, note, contour) = self.model.forward(input);
+        let (onset, note, contour) = model.forward(input);
         let values = |t: Tensor<3>| -> Vec<f32> {
             t.into_data()
                 .try_into_vec::<f32>()
