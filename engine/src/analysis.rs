@@ -1,7 +1,7 @@
 //! The whole analysis of a signal: resample → features → 1 s windows → model → stitched
-//! frame timeline → identity carry → notes. Where the notes come from basic-pitch
-//! ([`NoteSource::BasicPitch`]), its posteriors replace the pitch activity, rescale the
-//! pianoroll and make the notes, and the multitask model says who plays them. The CLI, the
+//! frame timeline → identity carry → notes. basic-pitch's posteriors replace the pitch
+//! activity, rescale the pianoroll and make the notes, and the multitask model says who plays
+//! them. The CLI, the
 //! tests, the benchmarks and xtask's evaluation all call [`Analyzer`]; the live worker drives
 //! the same pieces window by window.
 
@@ -14,30 +14,23 @@ use crate::input::audio_file::MonoAudio;
 use crate::input::resample::{ResampleError, resample, resample_to_analysis_rate};
 use crate::networks::basic_pitch;
 use crate::networks::logistic::logistic_in_place;
-use crate::networks::model_file::{LoadedModel, NoteSource};
-use crate::timeline::carry::IdentityCarry;
-use crate::timeline::notes::{Note, NoteTrackerConfig, track_notes};
+use crate::networks::model_file::LoadedModel;
+use crate::timeline::carry::{IdentityCarry, SOUNDING_THRESHOLD};
+use crate::timeline::notes::Note;
 use crate::timeline::{
     FramePredictions, FrameTimeline, WINDOW_FRAMES, WindowPrediction, window_starts,
 };
 use crate::transcription::Transcriber;
 use crate::transcription::instruments::{assign_classes, relabel_pianoroll};
 use crate::transcription::note_creation::{NoteCreationConfig, create_notes};
-
-/// basic-pitch on `compute` when it makes the notes.
-fn transcriber_for(source: NoteSource, compute: &ComputeDevice) -> Option<Transcriber> {
-    match source {
-        NoteSource::BasicPitch => Some(Transcriber::new(compute)),
-        NoteSource::Multitask => None,
-    }
-}
+use crate::transcription::pitch_bends::{note_bend, timeline_span};
 
 /// Default hop between windows when analysing a file: half a window.
 pub const DEFAULT_FILE_HOP_FRAMES: usize = 50;
 /// Windows sent to the model in one batch.
 const BATCH_WINDOWS: usize = 8;
 
-/// Frame predictions and the notes tracked from them.
+/// Frame predictions and the notes found in them.
 #[derive(Debug, Clone)]
 pub struct Analysis {
     /// Per-frame probabilities.
@@ -53,9 +46,9 @@ pub struct Analyzer {
     model: LoadedModel,
     compute: ComputeDevice,
     hop_frames: usize,
-    notes: NoteTrackerConfig,
     identity_carry: bool,
-    transcriber: Option<Transcriber>,
+    pitch_bends: bool,
+    transcriber: Transcriber,
 }
 
 impl Analyzer {
@@ -63,37 +56,20 @@ impl Analyzer {
     pub fn new(model: LoadedModel, compute: ComputeDevice, hop_frames: usize) -> Self {
         let mut model = model;
         model.net = model.net.to_device(&compute.device);
-        let transcriber = transcriber_for(model.sidecar.notes, &compute);
+        let transcriber = Transcriber::new(&compute);
         Self {
             model,
             compute,
             hop_frames: hop_frames.clamp(1, WINDOW_FRAMES),
-            notes: NoteTrackerConfig::default(),
             identity_carry: true,
+            pitch_bends: false,
             transcriber,
         }
     }
 
-    /// The same analyser with its notes (and pitch activity) from `source` instead of the
-    /// one the model's sidecar names: `--notes multitask` keeps the previous path selectable.
-    pub fn with_note_source(mut self, source: NoteSource) -> Self {
-        if source != self.note_source() {
-            self.transcriber = transcriber_for(source, &self.compute);
-        }
-        self
-    }
-
-    /// Where the notes come from.
-    pub fn note_source(&self) -> NoteSource {
-        match self.transcriber {
-            Some(_) => NoteSource::BasicPitch,
-            None => NoteSource::Multitask,
-        }
-    }
-
-    /// basic-pitch, when the notes come from it.
-    pub fn transcriber(&self) -> Option<&Transcriber> {
-        self.transcriber.as_ref()
+    /// basic-pitch, which makes the notes and the pitch activity.
+    pub fn transcriber(&self) -> &Transcriber {
+        &self.transcriber
     }
 
     /// The same analyser without the identity carry in [`Self::analyze`], so an evaluation
@@ -101,6 +77,13 @@ impl Analyzer {
     /// always carries.
     pub fn without_identity_carry(mut self) -> Self {
         self.identity_carry = false;
+        self
+    }
+
+    /// The same analyser with each note's pitch bend read from basic-pitch's contour
+    /// ([`crate::transcription::pitch_bends`]; `analyze --pitch-bends`).
+    pub fn with_pitch_bends(mut self) -> Self {
+        self.pitch_bends = true;
         self
     }
 
@@ -173,24 +156,18 @@ impl Analyzer {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<Analysis, ResampleError> {
         let samples = resample_to_analysis_rate(&audio.samples, audio.sample_rate)?;
-        let transcription_input = match self.transcriber {
-            Some(_) => Some(resample(
-                &audio.samples,
-                audio.sample_rate,
-                basic_pitch::SAMPLE_RATE,
-            )?),
-            None => None,
-        };
+        let transcription_input =
+            resample(&audio.samples, audio.sample_rate, basic_pitch::SAMPLE_RATE)?;
         Ok(self.analyze_resampled(
             &samples,
-            transcription_input.as_deref(),
+            Some(&transcription_input),
             frame_count(audio.samples.len(), audio.sample_rate),
             progress,
         ))
     }
 
-    /// Analyses a 16 kHz signal into exactly `frames` frames (basic-pitch, when it makes the
-    /// notes, hears it upsampled: nothing above 8 kHz).
+    /// Analyses a 16 kHz signal into exactly `frames` frames (basic-pitch hears it upsampled:
+    /// nothing above 8 kHz).
     pub fn analyze_16k(
         &self,
         samples_16k: &[f32],
@@ -230,32 +207,39 @@ impl Analyzer {
         }
         let mut predictions = timeline.into_predictions(frames);
         if self.identity_carry {
-            IdentityCarry::new(&predictions.classes, self.notes.off_threshold)
-                .apply(&mut predictions);
+            IdentityCarry::new(&predictions.classes, SOUNDING_THRESHOLD).apply(&mut predictions);
         }
-        let notes = match &self.transcriber {
-            None => track_notes(&predictions.classes, &predictions.pianoroll, self.notes),
-            Some(transcriber) => {
-                let upsampled;
-                let input = match samples_22k {
-                    Some(samples) => samples,
-                    None => {
-                        upsampled = resample(samples_16k, ANALYSIS_RATE, basic_pitch::SAMPLE_RATE)
-                            .expect("16 kHz is a supported rate");
-                        &upsampled
-                    }
-                };
-                let posteriors = transcriber.posteriors(input, &mut |_, _| {});
-                relabel_pianoroll(&mut predictions, &posteriors.note_on_timeline(frames));
-                let found = create_notes(
-                    &posteriors.note,
-                    &posteriors.onset,
-                    posteriors.frames(),
-                    &NoteCreationConfig::default(),
-                );
-                assign_classes(&found, &predictions)
+        let upsampled;
+        let input = match samples_22k {
+            Some(samples) => samples,
+            None => {
+                upsampled = resample(samples_16k, ANALYSIS_RATE, basic_pitch::SAMPLE_RATE)
+                    .expect("16 kHz is a supported rate");
+                &upsampled
             }
         };
+        let (posteriors, contour) = if self.pitch_bends {
+            let (posteriors, contour) = self
+                .transcriber
+                .posteriors_and_contour(input, &mut |_, _| {});
+            (posteriors, Some(contour))
+        } else {
+            (self.transcriber.posteriors(input, &mut |_, _| {}), None)
+        };
+        relabel_pianoroll(&mut predictions, &posteriors.note_on_timeline(frames));
+        let found = create_notes(
+            &posteriors.note,
+            &posteriors.onset,
+            posteriors.frames(),
+            &NoteCreationConfig::default(),
+        );
+        let mut notes = assign_classes(&found, &predictions);
+        if let Some(contour) = contour {
+            for (note, pitch_note) in notes.iter_mut().zip(&found) {
+                let (first, frames) = timeline_span(note.onset, note.offset);
+                note.bend = note_bend(&contour, pitch_note, first, frames);
+            }
+        }
         Analysis { predictions, notes }
     }
 }

@@ -34,13 +34,12 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
     }
     let hop_frames = (args.hop_ms / 10) as usize;
     let mut analyzer = Analyzer::new(model, compute, hop_frames);
-    if let Some(source) = args.notes {
-        analyzer = analyzer.with_note_source(source);
+    if args.pitch_bends {
+        analyzer = analyzer.with_pitch_bends();
     }
     eprintln!(
-        "model: {}, notes from {}, inference on {}",
+        "model: {}, notes from basic-pitch, inference on {}",
         analyzer.model().sidecar.name,
-        analyzer.note_source(),
         analyzer.compute().description
     );
     let several = args.inputs.len() > 1;

@@ -21,7 +21,6 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use timbrescope_engine::allocator::keep_freed_tensor_memory;
 use timbrescope_engine::compute::BackendChoice;
-use timbrescope_engine::networks::model_file::NoteSource;
 
 /// See which instruments play and which notes each one plays.
 #[derive(Parser)]
@@ -110,10 +109,10 @@ pub struct AnalyzeArgs {
     /// A model file (.bpk with its .json sidecar); the built-in model is used otherwise.
     #[arg(long, value_name = "MODEL")]
     model: Option<PathBuf>,
-    /// Where the notes come from: basic-pitch, or the model's own pitch heads (multitask);
-    /// the model's sidecar decides when left out (basic-pitch for the built-in model).
-    #[arg(long, value_parser = clap::value_parser!(NoteSource))]
-    notes: Option<NoteSource>,
+    /// Give each note its pitch bend from basic-pitch's pitch contour: a `bend` curve per note
+    /// in the JSON, pitch-bend messages in the MIDI file where a note sounds alone on its channel.
+    #[arg(long)]
+    pitch_bends: bool,
     /// Hop between 1 s analysis windows, in milliseconds (10–1000).
     #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(10..=1000))]
     hop_ms: u32,

@@ -147,6 +147,38 @@ fn analyze_writes_json_midi_and_png_for_a_rendered_ensemble() {
 }
 
 #[test]
+fn pitch_bends_come_only_when_asked_for_and_cover_each_note() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wav = tmp.path().join("ensemble.wav");
+    rendered_ensemble(&wav);
+    let predict = |extra: &[&str]| -> PredictionFile {
+        let json = tmp.path().join("out.json");
+        let mut args = vec!["analyze", wav.to_str().unwrap(), "--backend", "cpu"];
+        args.extend_from_slice(&["--json", json.to_str().unwrap()]);
+        args.extend_from_slice(extra);
+        let out = timbrescope(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap()
+    };
+    let plain = predict(&[]);
+    assert!(plain.notes.iter().all(|n| n.bend.is_empty()));
+    let bent = predict(&["--pitch-bends"]);
+    assert_eq!(bent.notes.len(), plain.notes.len(), "bends change no note");
+    assert!(!bent.notes.is_empty());
+    for note in &bent.notes {
+        let rows = (note.offset * 100.0).round() as usize - (note.onset * 100.0).round() as usize;
+        assert_eq!(note.bend.len(), rows.max(1), "{note:?}");
+        // A rendered SoundFont ensemble plays in tune: bends stay well inside a semitone.
+        let mean = note.bend.iter().sum::<f32>() / note.bend.len() as f32;
+        assert!(mean.abs() < 0.5, "{note:?}");
+    }
+}
+
+#[test]
 fn bad_files_each_get_one_line_and_the_good_file_is_still_analysed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();

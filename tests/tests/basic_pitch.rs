@@ -3,11 +3,13 @@
 
 use std::path::Path;
 
+use timbrescope_engine::analysis::Analyzer;
 use timbrescope_engine::compute::ComputeDevice;
-use timbrescope_engine::input::audio_file::read_mono;
+use timbrescope_engine::input::audio_file::{MonoAudio, read_mono};
 use timbrescope_engine::networks::basic_pitch::{
     BasicPitch, CONTOUR_BINS, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES,
 };
+use timbrescope_engine::networks::model_file::built_in_model;
 use timbrescope_engine::transcription::Transcriber;
 use timbrescope_engine::transcription::note_creation::{NoteCreationConfig, create_notes};
 use timbrescope_engine::transcription::posteriors::{FRAME_RATE, PitchPosteriors};
@@ -177,5 +179,81 @@ fn the_stream_agrees_with_the_whole_file() {
     assert!(
         (decisions_differ as f64) < 0.05 * active as f64,
         "{decisions_differ} of {active} active cells decided differently"
+    );
+}
+
+/// Three seconds of a tone with five partials whose pitch swings `depth` semitones around A4
+/// at 5.5 Hz, at the network's rate, and the swing played at each 100 frames/s frame.
+fn vibrato_tone(depth: f64) -> (Vec<f32>, impl Fn(usize) -> f64) {
+    let rate = f64::from(SAMPLE_RATE);
+    let seconds = 3.0;
+    let swing = move |t: f64| depth * (std::f64::consts::TAU * 5.5 * t).sin();
+    let mut phase = 0.0f64;
+    let samples = (0..(seconds * rate) as usize)
+        .map(|i| {
+            let t = i as f64 / rate;
+            phase += std::f64::consts::TAU * 440.0 * 2f64.powf(swing(t) / 12.0) / rate;
+            let fade = (t / 0.02).min(1.0) * ((seconds - t) / 0.05).clamp(0.0, 1.0);
+            let partials: f64 = (1..=5)
+                .map(|h| (f64::from(h) * phase).sin() / f64::from(h))
+                .sum();
+            (0.2 * fade * partials) as f32
+        })
+        .collect();
+    (samples, move |frame: usize| swing(frame as f64 / 100.0))
+}
+
+#[test]
+fn pitch_bends_follow_a_vibrato_and_stay_flat_on_a_steady_tone() {
+    let compute = ComputeDevice::cpu();
+    let analyzer = Analyzer::new(built_in_model(&compute.device), compute, 50).with_pitch_bends();
+    let longest_note = |samples: Vec<f32>| {
+        let audio = MonoAudio {
+            samples,
+            sample_rate: SAMPLE_RATE,
+        };
+        let analysis = analyzer
+            .analyze(&audio, &mut |_, _| {})
+            .expect("analysis runs");
+        analysis
+            .notes
+            .into_iter()
+            .max_by(|a, b| (a.offset - a.onset).total_cmp(&(b.offset - b.onset)))
+            .expect("the tone makes a note")
+    };
+
+    let steady = longest_note(vibrato_tone(0.0).0);
+    assert_eq!(steady.pitch, 69);
+    assert!(steady.offset - steady.onset > 2.5, "{steady:?}");
+    let widest = steady.bend.iter().fold(0.0f32, |m, b| m.max(b.abs()));
+    assert!(widest < 0.1, "a steady tone bends by {widest} semitones");
+
+    let (samples, played) = vibrato_tone(0.4);
+    let swung = longest_note(samples);
+    assert_eq!(swung.pitch, 69);
+    let first = (swung.onset * 100.0).round() as usize;
+    let pairs: Vec<(f64, f64)> = swung
+        .bend
+        .iter()
+        .enumerate()
+        .map(|(i, &b)| (f64::from(b), played(first + i)))
+        .collect();
+    assert!(pairs.len() > 200, "{} frames of bend", pairs.len());
+    let n = pairs.len() as f64;
+    let (mean_b, mean_p) = pairs
+        .iter()
+        .fold((0.0, 0.0), |(b, p), &(x, y)| (b + x / n, p + y / n));
+    let covariance: f64 = pairs.iter().map(|(b, p)| (b - mean_b) * (p - mean_p)).sum();
+    let spread =
+        |f: &dyn Fn(&(f64, f64)) -> f64| pairs.iter().map(|q| f(q).powi(2)).sum::<f64>().sqrt();
+    let correlation = covariance / (spread(&|q| q.0 - mean_b) * spread(&|q| q.1 - mean_p));
+    assert!(
+        correlation > 0.8,
+        "bend against the vibrato played: r = {correlation}"
+    );
+    let peak = pairs.iter().fold(0.0f64, |m, q| m.max(q.0.abs()));
+    assert!(
+        (0.25..0.6).contains(&peak),
+        "the bend peaks at {peak} semitones (0.4 played)"
     );
 }

@@ -103,6 +103,7 @@ fn damaged_midi_files_give_an_error_or_a_score_of_bounded_length() {
             pitch: 60 + (i % 7) as u8,
             class: i % 3,
             velocity: 0.8,
+            bend: Vec::new(),
         })
         .collect();
     let seed = notes_to_midi(&notes, &ClassList::default_gm());

@@ -16,7 +16,8 @@ use timbrescope_engine::input::audio_file::read_mono;
 use timbrescope_engine::input::resample::{resample, resample_to_analysis_rate};
 use timbrescope_engine::live::stream::{LiveAnalyzer, LiveOutput};
 use timbrescope_engine::networks::basic_pitch;
-use timbrescope_engine::timeline::notes::{Note, NoteEvent, NoteTrackerConfig};
+use timbrescope_engine::timeline::carry::SOUNDING_THRESHOLD;
+use timbrescope_engine::timeline::notes::{Note, NoteEvent};
 use timbrescope_engine::timeline::{FramePredictions, HEARD_THRESHOLD, WINDOW_FRAMES};
 use timbrescope_synth::SampleSet;
 use timbrescope_synth::labels::{FrameLabels, label_score};
@@ -221,6 +222,7 @@ fn reference_notes(score: &Score, classes: &ClassList) -> Vec<Note> {
                     pitch: n.key,
                     class,
                     velocity: 1.0,
+                    bend: Vec::new(),
                 })
         })
         .collect()
@@ -389,13 +391,12 @@ fn live_analysis(analyzer: &Analyzer, samples: &[f32], frames: usize) -> Analysi
         analyzer.model().clone(),
         analyzer.compute().clone(),
         LIVE_HOP_FRAMES,
-    )
-    .with_note_source(analyzer.note_source());
+    );
     let mut live = LiveAnalyzer::new(
         live_analyzer,
         ANALYSIS_RATE,
         LIVE_HOP_FRAMES,
-        NoteTrackerConfig::default(),
+        SOUNDING_THRESHOLD,
     )
     .expect("16 kHz is a supported rate");
     let mut instrument = vec![0.0; frames * c];
@@ -503,6 +504,7 @@ mod tests {
             pitch,
             class,
             velocity: 1.0,
+            bend: Vec::new(),
         }
     }
 

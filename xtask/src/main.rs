@@ -25,9 +25,7 @@ use timbrescope_engine::allocator::keep_freed_tensor_memory;
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::{BackendChoice, select_device};
-use timbrescope_engine::networks::model_file::{
-    NoteSource, load_model, load_or_built_in, save_model,
-};
+use timbrescope_engine::networks::model_file::{load_model, load_or_built_in, save_model};
 use timbrescope_synth::demo::demo_score;
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::render::render_score;
@@ -143,10 +141,6 @@ enum Command {
         /// Score without the identity carry (the ablation of the model card).
         #[arg(long)]
         no_identity_carry: bool,
-        /// Where the notes come from: `basic-pitch` or `multitask` (the model's own heads);
-        /// the model's sidecar decides when left out.
-        #[arg(long, value_parser = clap::value_parser!(NoteSource))]
-        notes: Option<NoteSource>,
         /// Score the live path (the plugin's stream, fed in blocks) instead of the file path.
         #[arg(long)]
         live: bool,
@@ -337,7 +331,6 @@ fn main() -> Result<()> {
             out,
             backend,
             no_identity_carry,
-            notes,
             live,
         } => {
             if (instruments.is_some() || font.is_some() || source.is_some()) && data != "validation"
@@ -355,9 +348,6 @@ fn main() -> Result<()> {
             let mut analyzer = Analyzer::new(model, compute, DEFAULT_FILE_HOP_FRAMES);
             if no_identity_carry {
                 analyzer = analyzer.without_identity_carry();
-            }
-            if let Some(source) = notes {
-                analyzer = analyzer.with_note_source(source);
             }
             let annotated = if data == "validation" {
                 let mut procedural = ProceduralConfig::default();

@@ -160,6 +160,7 @@ mod tests {
             pitch: 72,
             class: flute,
             velocity: 0.9,
+            bend: Vec::new(),
         };
         std::fs::write(folder.join("tune.mid"), notes_to_midi(&[note], &classes)).unwrap();
         std::fs::write(folder.join("broken.mid"), b"not MIDI at all").unwrap();

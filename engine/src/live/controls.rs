@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use crate::compute::BackendChoice;
 use crate::features::FRAMES_PER_SECOND;
 use crate::timeline::HEARD_THRESHOLD;
-use crate::timeline::notes::NoteTrackerConfig;
+use crate::timeline::carry::SOUNDING_THRESHOLD;
 
 /// Settings the host side changes while the worker runs (parameters, editor controls).
 #[derive(Debug)]
@@ -85,13 +85,9 @@ impl WorkerControls {
         (self.hop_ms.load(Ordering::Relaxed) as usize * FRAMES_PER_SECOND / 1000).max(1)
     }
 
-    /// The note tracker's thresholds for the threshold in use.
-    pub(crate) fn note_config(&self) -> NoteTrackerConfig {
-        let on = self.threshold().clamp(0.05, 0.99);
-        NoteTrackerConfig {
-            on_threshold: on,
-            off_threshold: on * 0.6,
-            ..NoteTrackerConfig::default()
-        }
+    /// The identity carry's sounding threshold for the decision threshold in use (0.3 at the
+    /// default 0.5, see [`crate::timeline::carry::SOUNDING_THRESHOLD`]).
+    pub(crate) fn sounding_threshold(&self) -> f32 {
+        self.threshold().clamp(0.05, 0.99) * (SOUNDING_THRESHOLD / 0.5)
     }
 }

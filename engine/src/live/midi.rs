@@ -175,6 +175,7 @@ mod tests {
             pitch,
             class,
             velocity: 0.8,
+            bend: Vec::new(),
         })
     }
 

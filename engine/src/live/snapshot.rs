@@ -152,6 +152,7 @@ impl LiveSnapshot {
                 pitch: n.pitch,
                 class: n.class,
                 velocity: n.velocity,
+                bend: Vec::new(),
             })
             .collect();
         Analysis {

@@ -1,8 +1,8 @@
 //! Live analysis of an endless stream at any sample rate: the same resampler, front-end,
-//! model, stitching, identity carry and note tracker as a file, run window by window every
+//! model, stitching, identity carry and note creation as a file, run window by window every
 //! hop, handing out each frame once it has its full-weight prediction (see [`SETTLE_FRAMES`]).
-//! Where basic-pitch makes the notes, its stream ([`TranscriptionStream`]) runs beside the
-//! model's, and a frame's notes are tracked once both have handed it out.
+//! basic-pitch's stream ([`TranscriptionStream`]) runs beside the model's, and a frame's notes
+//! are made once both have handed it out.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use crate::features::FeatureStream;
 use crate::input::resample::{ResampleError, StreamResampler};
 use crate::networks::basic_pitch::WINDOW_SAMPLES;
 use crate::timeline::carry::IdentityCarry;
-use crate::timeline::notes::{NoteEvent, NoteTracker, NoteTrackerConfig};
+use crate::timeline::notes::NoteEvent;
 use crate::timeline::{FramePredictions, FrameTimeline, SETTLE_FRAMES, WINDOW_FRAMES};
 use crate::transcription::instruments::relabel_pianoroll;
 use crate::transcription::live_notes::LiveNoteMaker;
@@ -41,8 +41,8 @@ pub struct LiveOutput {
     pub instrument: Vec<f32>,
     /// Stream frame index of the first row of `pitch`.
     pub pitch_first_frame: usize,
-    /// Pitch activity of the frames whose notes were tracked in this push, `[frames][88]`
-    /// (with basic-pitch these trail `instrument` by its own latency).
+    /// Pitch activity of the frames whose notes were made in this push, `[frames][88]`
+    /// (these trail `instrument` by basic-pitch's own latency).
     pub pitch: Vec<f32>,
     /// Note starts and ends found in those frames.
     pub events: Vec<NoteEvent>,
@@ -80,11 +80,10 @@ pub struct LiveAnalyzer {
     frames_origin: usize,
     timeline: FrameTimeline,
     carry: IdentityCarry,
-    tracker: NoteTracker,
-    notes: NoteTrackerConfig,
+    sounding_threshold: f32,
     next_window_end: usize,
     hop_frames: usize,
-    transcription: Option<Transcription>,
+    transcription: Transcription,
 }
 
 /// basic-pitch's stream and the model's settled frames waiting for it.
@@ -93,7 +92,7 @@ struct Transcription {
     /// Network frames from `posteriors_origin` on.
     posteriors: PitchPosteriors,
     posteriors_origin: usize,
-    /// Settled model frames not yet tracked, rows of `[classes]` instrument then
+    /// Settled model frames whose notes are not made yet, rows of `[classes]` instrument then
     /// `[classes][88]` pianoroll, from stream frame `pending_first` on.
     pending: Vec<f32>,
     pending_first: usize,
@@ -101,12 +100,13 @@ struct Transcription {
 }
 
 impl LiveAnalyzer {
-    /// A stream of `input_rate` Hz mono audio analysed by `analyzer` every `hop_frames` frames.
+    /// A stream of `input_rate` Hz mono audio analysed by `analyzer` every `hop_frames` frames;
+    /// `sounding_threshold` is the identity carry's (see [`IdentityCarry::new`]).
     pub fn new(
         analyzer: Analyzer,
         input_rate: u32,
         hop_frames: usize,
-        notes: NoteTrackerConfig,
+        sounding_threshold: f32,
     ) -> Result<Self, ResampleError> {
         let classes = analyzer.model().sidecar.classes.clone();
         let features = FeatureStream::new(&analyzer.model().sidecar.features);
@@ -114,16 +114,13 @@ impl LiveAnalyzer {
         let mut timeline = FrameTimeline::new(classes.clone());
         timeline.take_frames_before(WINDOW_FRAMES);
         let hop_frames = usable_hop(hop_frames);
-        let transcription = match analyzer.transcriber() {
-            Some(transcriber) => Some(Transcription {
-                stream: TranscriptionStream::new(transcriber.network().clone(), input_rate)?,
-                posteriors: PitchPosteriors::default(),
-                posteriors_origin: 0,
-                pending: Vec::new(),
-                pending_first: 0,
-                notes: LiveNoteMaker::new(&classes, &NoteCreationConfig::default()),
-            }),
-            None => None,
+        let transcription = Transcription {
+            stream: TranscriptionStream::new(analyzer.transcriber().network().clone(), input_rate)?,
+            posteriors: PitchPosteriors::default(),
+            posteriors_origin: 0,
+            pending: Vec::new(),
+            pending_first: 0,
+            notes: LiveNoteMaker::new(&classes, &NoteCreationConfig::default()),
         };
         Ok(Self {
             transcription,
@@ -135,9 +132,8 @@ impl LiveAnalyzer {
             frames: silent.repeat(WINDOW_FRAMES),
             frames_origin: 0,
             timeline,
-            carry: IdentityCarry::new(&classes, notes.off_threshold),
-            tracker: NoteTracker::new(&classes, notes),
-            notes,
+            carry: IdentityCarry::new(&classes, sounding_threshold),
+            sounding_threshold,
             next_window_end: WINDOW_FRAMES + hop_frames,
             hop_frames,
             analyzer,
@@ -158,12 +154,10 @@ impl LiveAnalyzer {
     /// continues where it was.
     pub fn set_compute(&mut self, compute: ComputeDevice) {
         let model = self.analyzer.model().clone();
-        let source = self.analyzer.note_source();
-        self.analyzer = Analyzer::new(model, compute, self.hop_frames).with_note_source(source);
-        if let (Some(t), Some(transcriber)) = (&mut self.transcription, self.analyzer.transcriber())
-        {
-            t.stream.set_network(transcriber.network().clone());
-        }
+        self.analyzer = Analyzer::new(model, compute, self.hop_frames);
+        self.transcription
+            .stream
+            .set_network(self.analyzer.transcriber().network().clone());
     }
 
     /// Changes the hop between windows from the next window on.
@@ -171,12 +165,11 @@ impl LiveAnalyzer {
         self.hop_frames = usable_hop(hop_frames);
     }
 
-    /// Changes the note thresholds from the next frame on.
-    pub fn set_note_config(&mut self, notes: NoteTrackerConfig) {
-        if notes != self.notes {
-            self.notes = notes;
-            self.tracker.set_config(notes);
-            self.carry.set_sounding_threshold(notes.off_threshold);
+    /// Changes the identity carry's sounding threshold from the next frame on.
+    pub fn set_sounding_threshold(&mut self, threshold: f32) {
+        if threshold != self.sounding_threshold {
+            self.sounding_threshold = threshold;
+            self.carry.set_sounding_threshold(threshold);
         }
     }
 
@@ -197,12 +190,9 @@ impl LiveAnalyzer {
             self.analyzer.clone(),
             input_rate,
             self.hop_frames,
-            self.notes,
+            self.sounding_threshold,
         )?;
-        self.tracker.finish(out);
-        if let Some(t) = &mut self.transcription {
-            t.notes.finish(out);
-        }
+        self.transcription.notes.finish(out);
         *self = fresh;
         Ok(())
     }
@@ -216,18 +206,16 @@ impl LiveAnalyzer {
             .silent_frame()
             .repeat(WINDOW_FRAMES);
         self.analyzer.predict_windows(&window);
-        if let Some(transcriber) = self.analyzer.transcriber() {
-            transcriber.network().run(&vec![0.0; WINDOW_SAMPLES]);
-        }
+        self.analyzer
+            .transcriber()
+            .network()
+            .run(&vec![0.0; WINDOW_SAMPLES]);
     }
 
     /// Stream seconds before which no later push reports a note event (see
-    /// [`NoteTracker::settled_seconds`]).
+    /// [`LiveNoteMaker::settled_seconds`]).
     pub fn settled_seconds(&self) -> f64 {
-        match &self.transcription {
-            Some(t) => t.notes.settled_seconds(),
-            None => self.tracker.settled_seconds(),
-        }
+        self.transcription.notes.settled_seconds()
     }
 
     /// Feeds mono samples at the input rate; `out` receives what became ready.
@@ -246,23 +234,20 @@ impl LiveAnalyzer {
         self.resampler.push(&self.clean, &mut self.resampled);
         self.features.push(&self.resampled, &mut self.frames);
         let began = Instant::now();
-        if let Some(transcription) = &mut self.transcription {
-            transcription
-                .stream
-                .push(&self.clean, &mut transcription.posteriors);
-        }
+        let transcription = &mut self.transcription;
+        transcription
+            .stream
+            .push(&self.clean, &mut transcription.posteriors);
         let transcribing = began.elapsed();
         self.run_ready_windows(out);
         out.inference += transcribing;
-        self.track_transcribed(out);
+        self.make_transcribed_notes(out);
     }
 
-    /// Tracks the notes of the settled frames basic-pitch has also handed out.
-    fn track_transcribed(&mut self, out: &mut LiveOutput) {
+    /// Makes the notes of the settled frames basic-pitch has also handed out.
+    fn make_transcribed_notes(&mut self, out: &mut LiveOutput) {
         let classes = &self.analyzer.model().sidecar.classes;
-        let Some(t) = &mut self.transcription else {
-            return;
-        };
+        let t = &mut self.transcription;
         let c = classes.len();
         let row = c + c * PITCH_COUNT;
         let available = t.posteriors_origin + t.posteriors.frames();
@@ -358,24 +343,14 @@ impl LiveAnalyzer {
         out.first_frame = first_internal - WINDOW_FRAMES;
         out.instrument.extend_from_slice(&settled.instrument);
         let c = settled.classes.len();
-        match &mut self.transcription {
-            Some(t) => {
-                for (instrument, roll) in settled
-                    .instrument
-                    .chunks_exact(c)
-                    .zip(settled.pianoroll.chunks_exact(c * PITCH_COUNT))
-                {
-                    t.pending.extend_from_slice(instrument);
-                    t.pending.extend_from_slice(roll);
-                }
-            }
-            None => {
-                out.pitch_first_frame = out.first_frame;
-                out.pitch.extend_from_slice(&settled.pitch);
-                for frame in settled.pianoroll.chunks_exact(c * PITCH_COUNT) {
-                    self.tracker.push_frame(frame, &mut out.events);
-                }
-            }
+        let t = &mut self.transcription;
+        for (instrument, roll) in settled
+            .instrument
+            .chunks_exact(c)
+            .zip(settled.pianoroll.chunks_exact(c * PITCH_COUNT))
+        {
+            t.pending.extend_from_slice(instrument);
+            t.pending.extend_from_slice(roll);
         }
         // Keep only the frames the next window needs.
         let keep_from = self.next_window_end.saturating_sub(WINDOW_FRAMES);

@@ -40,44 +40,6 @@ pub struct ModelSidecar {
     /// Validation metrics it reached.
     #[serde(default)]
     pub metrics: serde_json::Value,
-    /// Which network makes the notes and the pitch activity; models made before basic-pitch
-    /// came in make their own.
-    #[serde(default)]
-    pub notes: NoteSource,
-}
-
-/// The network that makes the notes and the pitch activity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum NoteSource {
-    /// The multitask model's own pitch and pianoroll heads, through the hysteresis tracker.
-    #[default]
-    Multitask,
-    /// basic-pitch (Spotify, ICASSP 2022), with the multitask model naming the instruments.
-    BasicPitch,
-}
-
-impl std::str::FromStr for NoteSource {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
-            "multitask" => Ok(Self::Multitask),
-            "basic-pitch" => Ok(Self::BasicPitch),
-            other => Err(format!(
-                "unknown note source '{other}' (expected basic-pitch or multitask)"
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for NoteSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Multitask => "multitask",
-            Self::BasicPitch => "basic-pitch",
-        })
-    }
 }
 
 /// Where a loaded model came from.

@@ -21,6 +21,10 @@ pub struct NoteRecord {
     pub class: String,
     /// In [0, 1].
     pub velocity: f32,
+    /// Semitones above `pitch`, one value per `hop_s` from the onset's row on; absent unless
+    /// pitch bends were asked for (`analyze --pitch-bends`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bend: Vec<f32>,
 }
 
 /// A prediction file; every field is optional for a reader.
@@ -75,6 +79,7 @@ impl PredictionFile {
                     pitch: n.pitch,
                     class: names[n.class].clone(),
                     velocity: rounded(n.velocity),
+                    bend: n.bend.iter().copied().map(rounded).collect(),
                 })
                 .collect(),
             clip_scores: names

@@ -15,6 +15,11 @@ use crate::timeline::FramePredictions;
 /// for the whole note, and kept the training font's at 0.478 (0.464 for the whole note).
 const ATTACK_FRAMES: u32 = 25;
 
+/// A pitch sounds while its activity is at least this at the default decision threshold of
+/// 0.5: lower than the decision, so a fading note keeps its identity until it is nearly gone.
+/// The live threshold control scales it with the decision threshold (× 0.6).
+pub const SOUNDING_THRESHOLD: f32 = 0.3;
+
 /// Per (class, pitch) identity of the notes sounding now; one per stream.
 #[derive(Debug, Clone)]
 pub struct IdentityCarry {
@@ -29,8 +34,8 @@ pub struct IdentityCarry {
 
 impl IdentityCarry {
     /// A carry for `classes`; a pitch counts as sounding while its activity is at least
-    /// `sounding_threshold` (the note tracker's off threshold, so a carried note ends when a
-    /// tracked note would). Unpitched classes carry nothing.
+    /// `sounding_threshold` ([`SOUNDING_THRESHOLD`] unless a live control moved it).
+    /// Unpitched classes carry nothing.
     pub fn new(classes: &ClassList, sounding_threshold: f32) -> Self {
         Self {
             pitched: classes.iter().map(|c| c.is_pitched()).collect(),

@@ -61,7 +61,8 @@ pub fn relabel_pianoroll(predictions: &mut FramePredictions, note_on_timeline: &
 pub const NAMING_FRAMES: usize = 13;
 
 /// The notes of `pitch_notes` (network frames) in seconds, each given the class with the most
-/// pianoroll over its first [`NAMING_FRAMES`] frames in the relabelled `predictions`.
+/// pianoroll over its first [`NAMING_FRAMES`] frames in the relabelled `predictions`: one note
+/// per pitch note, in order (none for a model without a pitched class).
 pub fn assign_classes(pitch_notes: &[PitchNote], predictions: &FramePredictions) -> Vec<Note> {
     let classes = predictions.classes.len();
     let timeline =
@@ -74,9 +75,12 @@ pub fn assign_classes(pitch_notes: &[PitchNote], predictions: &FramePredictions)
                 .is_some_and(|class| class.is_pitched())
         })
         .collect();
+    if pitched.is_empty() {
+        return Vec::new();
+    }
     pitch_notes
         .iter()
-        .filter_map(|n| {
+        .map(|n| {
             let (onset, offset) = (n.onset / FRAME_RATE, frame_seconds(n.end));
             let first = timeline(onset).min(predictions.frames);
             let end = timeline(offset)
@@ -92,14 +96,16 @@ pub fn assign_classes(pitch_notes: &[PitchNote], predictions: &FramePredictions)
             let class = pitched
                 .iter()
                 .copied()
-                .max_by(|&a, &b| weight(a).total_cmp(&weight(b)).then(b.cmp(&a)))?;
-            Some(Note {
+                .max_by(|&a, &b| weight(a).total_cmp(&weight(b)).then(b.cmp(&a)))
+                .expect("there is a pitched class");
+            Note {
                 onset,
                 offset,
                 pitch: LOWEST_MIDI_NOTE + n.key as u8,
                 class,
                 velocity: n.amplitude,
-            })
+                bend: Vec::new(),
+            }
         })
         .collect()
 }

@@ -6,12 +6,15 @@
 pub mod instruments;
 pub mod live_notes;
 pub mod note_creation;
+pub mod pitch_bends;
 pub mod posteriors;
 pub mod stream;
 
 use crate::classes::PITCH_COUNT;
 use crate::compute::ComputeDevice;
-use crate::networks::basic_pitch::{BasicPitch, FRAME_HOP_SAMPLES, WINDOW_FRAMES, WINDOW_SAMPLES};
+use crate::networks::basic_pitch::{
+    BasicPitch, CONTOUR_BINS, FRAME_HOP_SAMPLES, WINDOW_FRAMES, WINDOW_SAMPLES,
+};
 use posteriors::PitchPosteriors;
 
 /// Frames at each window edge whose outputs saw the window's padding; a file keeps only the
@@ -63,6 +66,27 @@ impl Transcriber {
         samples: &[f32],
         progress: &mut dyn FnMut(usize, usize),
     ) -> PitchPosteriors {
+        self.unwrap_windows(samples, None, progress)
+    }
+
+    /// [`Self::posteriors`] and the contour posterior beside them, `[frames][264]`, for pitch
+    /// bends ([`pitch_bends`]).
+    pub fn posteriors_and_contour(
+        &self,
+        samples: &[f32],
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> (PitchPosteriors, Vec<f32>) {
+        let mut contour = Vec::new();
+        let posteriors = self.unwrap_windows(samples, Some(&mut contour), progress);
+        (posteriors, contour)
+    }
+
+    fn unwrap_windows(
+        &self,
+        samples: &[f32],
+        mut contour: Option<&mut Vec<f32>>,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> PitchPosteriors {
         let frames = samples.len().div_ceil(FRAME_HOP_SAMPLES);
         let windows = frames.div_ceil(KEPT_FRAMES).max(1);
         let mut out = PitchPosteriors::default();
@@ -85,10 +109,19 @@ impl Transcriber {
                     &posteriors.note[kept.clone()],
                     &posteriors.onset[kept.clone()],
                 );
+                if let Some(contour) = contour.as_deref_mut() {
+                    contour.extend_from_slice(
+                        &posteriors.contour[EDGE_FRAMES * CONTOUR_BINS
+                            ..(EDGE_FRAMES + KEPT_FRAMES) * CONTOUR_BINS],
+                    );
+                }
             }
             progress(first + count, windows);
         }
         out.truncate(frames);
+        if let Some(contour) = contour {
+            contour.truncate(frames * CONTOUR_BINS);
+        }
         out
     }
 }

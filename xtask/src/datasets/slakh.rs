@@ -241,6 +241,7 @@ target_peak: -1.0
             pitch,
             class: classes.index_of(name).unwrap(),
             velocity: 0.8,
+            bend: Vec::new(),
         };
         std::fs::write(path, notes_to_midi(&[note], classes)).unwrap();
     }

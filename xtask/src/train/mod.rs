@@ -27,9 +27,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::networks::model::{ModelConfig, TimbreNet};
-use timbrescope_engine::networks::model_file::{
-    ModelSidecar, NoteSource, SIDECAR_FORMAT, save_model,
-};
+use timbrescope_engine::networks::model_file::{ModelSidecar, SIDECAR_FORMAT, save_model};
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::sample_sets::VALIDATION_FONT;
 use timbrescope_synth::sample_sets::catalogue::Source;
@@ -81,8 +79,6 @@ fn sidecar(
         parameter_count: net.num_params(),
         training: serde_json::json!({ "config": config, "run": training }),
         metrics,
-        // The instruments come from this network, the notes from basic-pitch (issue 28).
-        notes: NoteSource::BasicPitch,
     }
 }
 
