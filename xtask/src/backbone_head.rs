@@ -258,6 +258,33 @@ fn embed_set(
     set
 }
 
+/// A head's presence probabilities for `patches`, `[patches][classes]`.
+fn head_probabilities(
+    patches: &[&Patch],
+    head: &PresenceHead,
+    standardise: &Standardise,
+) -> Vec<f32> {
+    let device = ComputeDevice::cpu().device;
+    let head = head.clone().to_device(&device);
+    let x = Tensor::<2>::from_data(
+        TensorData::new(standardise.apply(patches), [patches.len(), EMBEDDING_WIDTH]),
+        &device,
+    );
+    burn::tensor::activation::sigmoid(head.linear.forward(x))
+        .into_data()
+        .try_into_vec::<f32>()
+        .expect("f32")
+}
+
+/// Scores of per-patch predictions `[patches][classes]` against the patches' labels.
+fn scores_of(predicted: &[f32], patches: &[&Patch], classes: usize) -> Scores {
+    let mut scores = Scores::new(classes);
+    for (row, patch) in predicted.chunks_exact(classes).zip(patches) {
+        scores.add(row, &patch.present);
+    }
+    scores
+}
+
 /// A head's scores on `patches`.
 fn head_scores(
     patches: &[&Patch],
@@ -265,24 +292,8 @@ fn head_scores(
     standardise: &Standardise,
     classes: usize,
 ) -> Scores {
-    let device = ComputeDevice::cpu().device;
-    let head = head.clone().to_device(&device);
-    let x = Tensor::<2>::from_data(
-        TensorData::new(standardise.apply(patches), [patches.len(), EMBEDDING_WIDTH]),
-        &device,
-    );
-    let probabilities: Vec<f32> = burn::tensor::activation::sigmoid(head.linear.forward(x))
-        .into_data()
-        .try_into_vec::<f32>()
-        .expect("f32");
-    let mut scores = Scores::new(classes);
-    for (p, patch) in patches.iter().enumerate() {
-        scores.add(
-            &probabilities[p * classes..(p + 1) * classes],
-            &patch.present,
-        );
-    }
-    scores
+    let probabilities = head_probabilities(patches, head, standardise);
+    scores_of(&probabilities, patches, classes)
 }
 
 /// Prints the head's and the shipped model's scores on an evaluation set.
@@ -295,20 +306,36 @@ fn compare(
     shown: &[&str],
 ) {
     let patches: Vec<&Patch> = set.patches.iter().collect();
-    let by_head = head_scores(&patches, head, standardise, classes.len());
-    let mut by_shipped = Scores::new(classes.len());
-    for (patch, shipped) in set.patches.iter().zip(&set.shipped) {
-        by_shipped.add(shipped, &patch.present);
+    let by_head = head_probabilities(&patches, head, standardise);
+    let by_shipped: Vec<f32> = set.shipped.iter().flatten().copied().collect();
+    // Both together: their mean (either can carry a class), and the shipped model's activity
+    // where the head also hears the class at all (the backbone as a gate on who is present).
+    let mean: Vec<f32> = by_head
+        .iter()
+        .zip(&by_shipped)
+        .map(|(h, m)| 0.5 * (h + m))
+        .collect();
+    let gated: Vec<f32> = by_head
+        .iter()
+        .zip(&by_shipped)
+        .map(|(&h, &m)| if h >= HEAD_GATE { m } else { 0.0 })
+        .collect();
+    for (name, predicted) in [
+        ("YAMNet + head", &by_head),
+        ("shipped model", &by_shipped),
+        ("mean of both", &mean),
+        ("shipped, gated by head", &gated),
+    ] {
+        let scores = scores_of(predicted, &patches, classes.len());
+        println!(
+            "{}",
+            scores.line(&format!("{label}: {name}"), classes, shown)
+        );
     }
-    println!(
-        "{}",
-        by_head.line(&format!("{label}: YAMNet + head"), classes, shown)
-    );
-    println!(
-        "{}",
-        by_shipped.line(&format!("{label}: shipped model"), classes, shown)
-    );
 }
+
+/// Head probability below which the gated combination silences the shipped model's class.
+const HEAD_GATE: f32 = 0.2;
 
 /// The sources pieces are drawn from, by weight (each piece from one source alone).
 const SOURCES: &[(&str, f64)] = &[
