@@ -337,6 +337,86 @@ fn compare(
 /// Head probability below which the gated combination silences the shipped model's class.
 const HEAD_GATE: f32 = 0.2;
 
+/// The head's presence `[patches][C]` spread over 100 frames/s frames: each frame takes the
+/// mean of the patches that cover it (the last patch past the end).
+fn presence_per_frame(by_patch: &[f32], classes: usize, frames: usize) -> Vec<f32> {
+    let patches = by_patch.len() / classes;
+    let mut out = vec![0.0; frames * classes];
+    if patches == 0 {
+        return out;
+    }
+    for (t, row) in out.chunks_exact_mut(classes).enumerate() {
+        let covering: Vec<usize> = (0..patches)
+            .filter(|&p| (p * PATCH_HOP_FRAMES..p * PATCH_HOP_FRAMES + PATCH_FRAMES).contains(&t))
+            .collect();
+        let covering = if covering.is_empty() {
+            vec![patches - 1]
+        } else {
+            covering
+        };
+        for p in &covering {
+            for (o, v) in row
+                .iter_mut()
+                .zip(&by_patch[p * classes..(p + 1) * classes])
+            {
+                *o += v / covering.len() as f32;
+            }
+        }
+    }
+    out
+}
+
+/// Scores through the analysis path, frame by frame: the shipped analysis as it is, and with
+/// its instrument activity mixed with the head's presence over each frame at each of
+/// [`HEAD_WEIGHTS`].
+fn compare_frames(
+    label: &str,
+    pieces: &[AnnotatedPiece],
+    network: &mut YamNet,
+    shipped: &Analyzer,
+    head: &PresenceHead,
+    standardise: &Standardise,
+) {
+    let classes = shipped.model().sidecar.classes.len();
+    let (analyses, presences): (Vec<_>, Vec<_>) = pieces
+        .iter()
+        .map(|piece| {
+            let analysis = crate::eval::file_analysis(shipped, piece);
+            let patches: Vec<Patch> = network
+                .analyze(&piece.samples)
+                .into_iter()
+                .map(|out| Patch {
+                    embedding: out.embedding,
+                    present: Vec::new(),
+                })
+                .collect();
+            let by_patch =
+                head_probabilities(&patches.iter().collect::<Vec<_>>(), head, standardise);
+            let presence = presence_per_frame(&by_patch, classes, analysis.predictions.frames);
+            (analysis, presence)
+        })
+        .unzip();
+    for weight in HEAD_WEIGHTS {
+        let mixed: Vec<_> = analyses
+            .iter()
+            .zip(&presences)
+            .map(|(analysis, presence)| {
+                let mut analysis = analysis.clone();
+                for (a, h) in analysis.predictions.instrument.iter_mut().zip(presence) {
+                    *a = (1.0 - weight) * *a + weight * h;
+                }
+                analysis
+            })
+            .collect();
+        let report = crate::eval::evaluate_analyses(shipped, pieces, &mixed);
+        println!("{label}, frames, head weight {weight}:");
+        print!("{}", crate::eval::format_table(&report));
+    }
+}
+
+/// Weights of the head's presence in the mixed instrument activity (0: the shipped model).
+const HEAD_WEIGHTS: [f32; 5] = [0.0, 0.3, 0.4, 0.5, 0.6];
+
 /// The sources pieces are drawn from, by weight (each piece from one source alone).
 const SOURCES: &[(&str, f64)] = &[
     ("fluidr3", 1.0),
@@ -443,6 +523,15 @@ pub fn run(pieces: usize, validation: usize, bach10: &Path) -> Result<()> {
         &classes,
         &["violin", "clarinet", "saxophone", "bassoon"],
     );
+    compare_frames(
+        "TimGM6mb",
+        &timgm,
+        &mut network,
+        &shipped,
+        &head,
+        &standardise,
+    );
+    compare_frames("Bach10", &bach, &mut network, &shipped, &head, &standardise);
     println!(
         "| left out | its test patches | head on all sources: F1, LRAP | head without it: F1, LRAP |"
     );

@@ -291,18 +291,10 @@ impl Tally {
         }
     }
 
-    fn add(&mut self, analyzer: &Analyzer, piece: &AnnotatedPiece, path: AnalysisPath) {
+    /// Scores `analysis` of `piece`; the clip scores come from `analyzer`'s own windows.
+    fn add(&mut self, analyzer: &Analyzer, piece: &AnnotatedPiece, analysis: &Analysis) {
         let frames = frame_count(piece.samples.len(), ANALYSIS_RATE);
         let truth: FrameLabels = label_score(&piece.score, &self.classes, frames);
-        let analysis = match path {
-            AnalysisPath::File => analyzer.analyze_resampled(
-                &piece.samples,
-                piece.samples_22k.as_deref(),
-                frames,
-                &mut |_, _| {},
-            ),
-            AnalysisPath::Live => live_analysis(analyzer, &piece.samples, frames),
-        };
         let p = &analysis.predictions;
         add_per_class(
             &mut self.instrument,
@@ -455,10 +447,39 @@ pub fn evaluate_pieces(
     );
     for piece in pieces {
         bar.set_message(piece.name.clone());
-        tally.add(analyzer, piece, path);
+        let frames = frame_count(piece.samples.len(), ANALYSIS_RATE);
+        let analysis = match path {
+            AnalysisPath::File => file_analysis(analyzer, piece),
+            AnalysisPath::Live => live_analysis(analyzer, &piece.samples, frames),
+        };
+        tally.add(analyzer, piece, &analysis);
         bar.inc(1);
     }
     bar.finish_and_clear();
+    tally.report()
+}
+
+/// The whole-file analysis of `piece`, as `analyze` makes it.
+pub fn file_analysis(analyzer: &Analyzer, piece: &AnnotatedPiece) -> Analysis {
+    analyzer.analyze_resampled(
+        &piece.samples,
+        piece.samples_22k.as_deref(),
+        frame_count(piece.samples.len(), ANALYSIS_RATE),
+        &mut |_, _| {},
+    )
+}
+
+/// Scores `analyses`, one per piece of `pieces`, with `analyzer`'s clip scores: for
+/// experiments that change an analysis before it is scored.
+pub fn evaluate_analyses(
+    analyzer: &Analyzer,
+    pieces: &[AnnotatedPiece],
+    analyses: &[Analysis],
+) -> EvalReport {
+    let mut tally = Tally::new(analyzer.model().sidecar.classes.clone());
+    for (piece, analysis) in pieces.iter().zip(analyses) {
+        tally.add(analyzer, piece, analysis);
+    }
     tally.report()
 }
 
