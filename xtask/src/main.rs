@@ -168,7 +168,8 @@ enum Command {
         #[arg(long, default_value = "../shared/realdata/bach10")]
         data: PathBuf,
         /// Instead, embed this many pieces (each from one permitted source), train a linear
-        /// presence head on frozen YAMNet embeddings, score it beside the shipped model on
+        /// presence head on frozen YAMNet embeddings, score it beside the shipped model and
+        /// mixed with it (per patch, and frame by frame through the analysis path) on
         /// TimGM6mb and Bach10, and print a leave-one-source-out table.
         #[arg(long)]
         head_pieces: Option<usize>,
