@@ -1,8 +1,8 @@
 //! basic-pitch's note creation for a stream, frame by frame on the 100 frames/s timeline:
 //! a note starts at a peak of the onset posterior (or, with no onset, once the note posterior
 //! has stayed up for the minimum length), lasts while the note posterior stays up (short dips
-//! bridged), ends at the next onset of its key, and counts only once it has lasted the minimum
-//! length. The file path's [`super::note_creation`] sees the whole signal and can work
+//! bridged), ends at the next onset of its key, and counts only once it has sounded for the
+//! minimum length (bridged dips do not count towards it). The file path's [`super::note_creation`] sees the whole signal and can work
 //! backwards; this one decides each frame one frame after it arrives.
 
 use crate::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
