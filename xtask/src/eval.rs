@@ -16,7 +16,6 @@ use timbrescope_engine::input::audio_file::read_mono;
 use timbrescope_engine::input::resample::{resample, resample_to_analysis_rate};
 use timbrescope_engine::live::stream::{LiveAnalyzer, LiveOutput};
 use timbrescope_engine::networks::basic_pitch;
-use timbrescope_engine::timeline::carry::SOUNDING_THRESHOLD;
 use timbrescope_engine::timeline::notes::{Note, NoteEvent};
 use timbrescope_engine::timeline::{FramePredictions, HEARD_THRESHOLD, WINDOW_FRAMES};
 use timbrescope_synth::SampleSet;
@@ -388,7 +387,7 @@ fn live_analysis(analyzer: &Analyzer, samples: &[f32], frames: usize) -> Analysi
         live_analyzer,
         ANALYSIS_RATE,
         LIVE_HOP_FRAMES,
-        SOUNDING_THRESHOLD,
+        HEARD_THRESHOLD,
     )
     .expect("16 kHz is a supported rate");
     let mut instrument = vec![0.0; frames * c];

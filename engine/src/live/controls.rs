@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
 use crate::compute::BackendChoice;
 use crate::features::FRAMES_PER_SECOND;
 use crate::timeline::HEARD_THRESHOLD;
-use crate::timeline::carry::SOUNDING_THRESHOLD;
 
 /// Settings the host side changes while the worker runs (parameters, editor controls).
 #[derive(Debug)]
@@ -83,11 +82,5 @@ impl WorkerControls {
     /// Model windows' hop in frames, at least one.
     pub(crate) fn hop_frames(&self) -> usize {
         (self.hop_ms.load(Ordering::Relaxed) as usize * FRAMES_PER_SECOND / 1000).max(1)
-    }
-
-    /// The identity carry's sounding threshold for the decision threshold in use (0.3 at the
-    /// default 0.5, see [`crate::timeline::carry::SOUNDING_THRESHOLD`]).
-    pub(crate) fn sounding_threshold(&self) -> f32 {
-        self.threshold().clamp(0.05, 0.99) * (SOUNDING_THRESHOLD / 0.5)
     }
 }

@@ -268,7 +268,7 @@ impl WorkerJob {
             analyzer,
             rate,
             self.controls.hop_frames(),
-            self.controls.sounding_threshold(),
+            self.controls.threshold(),
         )
         .map_err(|e| e.to_string())?;
         if self.stop.load(Ordering::Relaxed) {
@@ -301,7 +301,7 @@ impl WorkerJob {
                 snapshot.backend = live.analyzer().compute().description.clone();
             }
             live.set_hop_frames(self.controls.hop_frames());
-            live.set_sounding_threshold(self.controls.sounding_threshold());
+            live.set_threshold(self.controls.threshold());
             let Some(stream) = self.stream.as_mut() else {
                 if let Ok(command) = self.commands.recv_timeout(IDLE_WAIT * 30) {
                     self.follow(command, Some(&mut live), snapshot)?;

@@ -12,7 +12,7 @@ use crate::compute::ComputeDevice;
 use crate::features::FeatureStream;
 use crate::input::resample::{ResampleError, StreamResampler};
 use crate::networks::basic_pitch::WINDOW_SAMPLES;
-use crate::timeline::carry::IdentityCarry;
+use crate::timeline::carry::{IdentityCarry, sounding_threshold_at};
 use crate::timeline::notes::NoteEvent;
 use crate::timeline::{FramePredictions, FrameTimeline, SETTLE_FRAMES, WINDOW_FRAMES};
 use crate::transcription::instruments::relabel_pianoroll;
@@ -80,7 +80,7 @@ pub struct LiveAnalyzer {
     frames_origin: usize,
     timeline: FrameTimeline,
     carry: IdentityCarry,
-    sounding_threshold: f32,
+    threshold: f32,
     next_window_end: usize,
     hop_frames: usize,
     transcription: Transcription,
@@ -100,13 +100,14 @@ struct Transcription {
 }
 
 impl LiveAnalyzer {
-    /// A stream of `input_rate` Hz mono audio analysed by `analyzer` every `hop_frames` frames;
-    /// `sounding_threshold` is the identity carry's (see [`IdentityCarry::new`]).
+    /// A stream of `input_rate` Hz mono audio analysed by `analyzer` every `hop_frames` frames,
+    /// its identity carry and note creation set for the decision threshold `threshold` (the
+    /// defaults at [`crate::timeline::HEARD_THRESHOLD`]).
     pub fn new(
         analyzer: Analyzer,
         input_rate: u32,
         hop_frames: usize,
-        sounding_threshold: f32,
+        threshold: f32,
     ) -> Result<Self, ResampleError> {
         let classes = analyzer.model().sidecar.classes.clone();
         let features = FeatureStream::new(&analyzer.model().sidecar.features);
@@ -120,7 +121,7 @@ impl LiveAnalyzer {
             posteriors_origin: 0,
             pending: Vec::new(),
             pending_first: 0,
-            notes: LiveNoteMaker::new(&classes, &NoteCreationConfig::default()),
+            notes: LiveNoteMaker::new(&classes, &NoteCreationConfig::at_threshold(threshold)),
         };
         Ok(Self {
             transcription,
@@ -132,8 +133,8 @@ impl LiveAnalyzer {
             frames: silent.repeat(WINDOW_FRAMES),
             frames_origin: 0,
             timeline,
-            carry: IdentityCarry::new(&classes, sounding_threshold),
-            sounding_threshold,
+            carry: IdentityCarry::new(&classes, sounding_threshold_at(threshold)),
+            threshold,
             next_window_end: WINDOW_FRAMES + hop_frames,
             hop_frames,
             analyzer,
@@ -165,11 +166,16 @@ impl LiveAnalyzer {
         self.hop_frames = usable_hop(hop_frames);
     }
 
-    /// Changes the identity carry's sounding threshold from the next frame on.
-    pub fn set_sounding_threshold(&mut self, threshold: f32) {
-        if threshold != self.sounding_threshold {
-            self.sounding_threshold = threshold;
-            self.carry.set_sounding_threshold(threshold);
+    /// Changes the decision threshold the identity carry and note creation follow, from the
+    /// next frame on (the live threshold control).
+    pub fn set_threshold(&mut self, threshold: f32) {
+        if threshold != self.threshold {
+            self.threshold = threshold;
+            self.carry
+                .set_sounding_threshold(sounding_threshold_at(threshold));
+            self.transcription
+                .notes
+                .set_thresholds(&NoteCreationConfig::at_threshold(threshold));
         }
     }
 
@@ -190,7 +196,7 @@ impl LiveAnalyzer {
             self.analyzer.clone(),
             input_rate,
             self.hop_frames,
-            self.sounding_threshold,
+            self.threshold,
         )?;
         self.transcription.notes.finish(out);
         *self = fresh;

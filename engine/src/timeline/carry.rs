@@ -17,8 +17,15 @@ const ATTACK_FRAMES: u32 = 25;
 
 /// A pitch sounds while its activity is at least this at the default decision threshold of
 /// 0.5: lower than the decision, so a fading note keeps its identity until it is nearly gone.
-/// The live threshold control scales it with the decision threshold (× 0.6).
+/// The live threshold control scales it with the decision threshold (see
+/// [`sounding_threshold_at`]).
 pub const SOUNDING_THRESHOLD: f32 = 0.3;
+
+/// The sounding threshold for a decision threshold: [`SOUNDING_THRESHOLD`] at the default 0.5,
+/// scaled with it.
+pub fn sounding_threshold_at(threshold: f32) -> f32 {
+    threshold.clamp(0.05, 0.99) * (SOUNDING_THRESHOLD / crate::timeline::HEARD_THRESHOLD)
+}
 
 /// Per (class, pitch) identity of the notes sounding now; one per stream.
 #[derive(Debug, Clone)]

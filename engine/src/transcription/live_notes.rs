@@ -98,6 +98,12 @@ impl LiveNoteMaker {
         }
     }
 
+    /// Takes `config`'s onset and frame thresholds from the next frame on (the lengths stay).
+    pub fn set_thresholds(&mut self, config: &NoteCreationConfig) {
+        self.onset_threshold = config.onset_threshold;
+        self.frame_threshold = config.frame_threshold;
+    }
+
     /// Seconds before which no event reported from now on falls, so that MIDI out, which needs
     /// events in time order, can release what lies before it: a note not yet announced is
     /// open (its start counts) or starts at most `min_frames` frames before the frame decided

@@ -7,6 +7,7 @@
 use crate::classes::PITCH_COUNT;
 
 use super::posteriors::FRAME_THRESHOLD;
+use crate::timeline::HEARD_THRESHOLD;
 
 /// Thresholds and lengths of note creation, in network frames (see [`super::FRAME_RATE`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,6 +27,20 @@ pub struct NoteCreationConfig {
     pub infer_onsets: bool,
     /// Turn note-posterior energy that no onset accounts for into notes.
     pub unmatched_energy_notes: bool,
+}
+
+impl NoteCreationConfig {
+    /// The default thresholds scaled by `threshold / 0.5`: the live threshold control moves
+    /// note creation with the instruments' decision threshold (0.5 gives the defaults).
+    pub fn at_threshold(threshold: f32) -> Self {
+        let scale = threshold.clamp(0.05, 0.99) / HEARD_THRESHOLD;
+        let default = Self::default();
+        Self {
+            onset_threshold: (default.onset_threshold * scale).min(0.99),
+            frame_threshold: (default.frame_threshold * scale).min(0.99),
+            ..default
+        }
+    }
 }
 
 impl Default for NoteCreationConfig {
