@@ -1,9 +1,8 @@
 //! The whole analysis of a signal: resample → features → 1 s windows → model → stitched
 //! frame timeline → identity carry → notes. basic-pitch's posteriors replace the pitch
 //! activity, rescale the pianoroll and make the notes, and the multitask model says who plays
-//! them. The CLI, the
-//! tests, the benchmarks and xtask's evaluation all call [`Analyzer`]; the live worker drives
-//! the same pieces window by window.
+//! them. The CLI, the tests, the benchmarks and xtask's evaluation all call [`Analyzer`]; the
+//! live worker drives the same pieces window by window.
 
 use burn::prelude::*;
 

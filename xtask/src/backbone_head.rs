@@ -32,7 +32,7 @@ use timbrescope_synth::render::Cast;
 use timbrescope_synth::sample_sets::catalogue::Source;
 use timbrescope_synth::sample_sets::{VALIDATION_FONT, load_soundfont};
 
-use crate::eval::{AnnotatedPiece, bach10_pieces, validation_pieces};
+use crate::eval::{AnnotatedPiece, Tally, bach10_pieces, validation_pieces};
 use crate::metrics::{Counts, lrap_of_clip};
 use crate::seeds::VALIDATION_SEED;
 use crate::train::data::render_labelled;
@@ -316,7 +316,7 @@ fn compare(
     let mean: Vec<f32> = by_head
         .iter()
         .zip(&by_shipped)
-        .map(|(h, m)| 0.5 * (h + m))
+        .map(|(&h, &m)| mix(m, h, 0.5))
         .collect();
     let gated: Vec<f32> = by_head
         .iter()
@@ -340,6 +340,11 @@ fn compare(
 /// Head probability below which the gated combination silences the shipped model's class.
 const HEAD_GATE: f32 = 0.2;
 
+/// The shipped model's activity mixed with the head's presence, the head weighing `weight`.
+fn mix(shipped: f32, head: f32, weight: f32) -> f32 {
+    (1.0 - weight) * shipped + weight * head
+}
+
 /// The head's presence `[patches][C]` spread over 100 frames/s frames: each frame takes the
 /// mean of the patches that cover it (the last patch past the end).
 fn presence_per_frame(by_patch: &[f32], classes: usize, frames: usize) -> Vec<f32> {
@@ -349,20 +354,19 @@ fn presence_per_frame(by_patch: &[f32], classes: usize, frames: usize) -> Vec<f3
         return out;
     }
     for (t, row) in out.chunks_exact_mut(classes).enumerate() {
-        let covering: Vec<usize> = (0..patches)
-            .filter(|&p| (p * PATCH_HOP_FRAMES..p * PATCH_HOP_FRAMES + PATCH_FRAMES).contains(&t))
-            .collect();
-        let covering = if covering.is_empty() {
-            vec![patches - 1]
-        } else {
-            covering
-        };
-        for p in &covering {
+        // Patch p covers frames p·hop .. p·hop + length.
+        let last = (t / PATCH_HOP_FRAMES).min(patches - 1);
+        let first = (t + 1)
+            .saturating_sub(PATCH_FRAMES)
+            .div_ceil(PATCH_HOP_FRAMES)
+            .min(last);
+        let share = 1.0 / (last + 1 - first) as f32;
+        for p in first..=last {
             for (o, v) in row
                 .iter_mut()
                 .zip(&by_patch[p * classes..(p + 1) * classes])
             {
-                *o += v / covering.len() as f32;
+                *o += v * share;
             }
         }
     }
@@ -381,45 +385,42 @@ fn compare_frames(
     standardise: &Standardise,
     per_class: &[f32],
 ) {
-    let classes = shipped.model().sidecar.classes.len();
-    let (analyses, presences): (Vec<_>, Vec<_>) = pieces
-        .iter()
-        .map(|piece| {
-            let analysis = crate::eval::file_analysis(shipped, piece);
-            let patches: Vec<Patch> = network
-                .analyze(&piece.samples)
-                .into_iter()
-                .map(|out| Patch {
-                    embedding: out.embedding,
-                    present: Vec::new(),
-                })
-                .collect();
-            let by_patch =
-                head_probabilities(&patches.iter().collect::<Vec<_>>(), head, standardise);
-            let presence = presence_per_frame(&by_patch, classes, analysis.predictions.frames);
-            (analysis, presence)
-        })
-        .unzip();
+    let class_list = &shipped.model().sidecar.classes;
+    let classes = class_list.len();
     let uniform = HEAD_WEIGHTS.map(|w| (format!("head weight {w}"), vec![w; classes]));
     let chosen = ("per-class head weights".to_owned(), per_class.to_vec());
-    for (name, weights) in uniform.into_iter().chain([chosen]) {
-        let mixed: Vec<_> = analyses
-            .iter()
-            .zip(&presences)
-            .map(|(analysis, presence)| {
-                let mut analysis = analysis.clone();
-                let rows = analysis.predictions.instrument.chunks_exact_mut(classes);
-                for (row, heard) in rows.zip(presence.chunks_exact(classes)) {
-                    for ((a, h), w) in row.iter_mut().zip(heard).zip(&weights) {
-                        *a = (1.0 - w) * *a + w * h;
-                    }
-                }
-                analysis
+    let mixes: Vec<(String, Vec<f32>)> = uniform.into_iter().chain([chosen]).collect();
+    let mut tallies: Vec<Tally> = mixes
+        .iter()
+        .map(|_| Tally::new(class_list.clone()))
+        .collect();
+    // Piece by piece, so only one analysis is held at a time.
+    for piece in pieces {
+        let analysis = crate::eval::file_analysis(shipped, piece);
+        let patches: Vec<Patch> = network
+            .analyze(&piece.samples)
+            .into_iter()
+            .map(|out| Patch {
+                embedding: out.embedding,
+                present: Vec::new(),
             })
             .collect();
-        let report = crate::eval::evaluate_analyses(shipped, pieces, &mixed);
+        let by_patch = head_probabilities(&patches.iter().collect::<Vec<_>>(), head, standardise);
+        let presence = presence_per_frame(&by_patch, classes, analysis.predictions.frames);
+        for ((_, weights), tally) in mixes.iter().zip(&mut tallies) {
+            let mut mixed = analysis.clone();
+            let rows = mixed.predictions.instrument.chunks_exact_mut(classes);
+            for (row, heard) in rows.zip(presence.chunks_exact(classes)) {
+                for ((a, &h), &w) in row.iter_mut().zip(heard).zip(weights) {
+                    *a = mix(*a, h, w);
+                }
+            }
+            tally.add(shipped, piece, &mixed);
+        }
+    }
+    for ((name, _), tally) in mixes.iter().zip(&tallies) {
         println!("{label}, frames, {name}:");
-        print!("{}", crate::eval::format_table(&report));
+        print!("{}", crate::eval::format_table(&tally.report()));
     }
 }
 
@@ -437,15 +438,15 @@ fn class_weights(patches: &[&Patch], head: &[f32], shipped: &[f32], classes: usi
             let f1 = |w: f32| {
                 let mut counts = Counts::default();
                 for (p, patch) in patches.iter().enumerate() {
-                    let mixed = (1.0 - w) * shipped[p * classes + c] + w * head[p * classes + c];
+                    let mixed = mix(shipped[p * classes + c], head[p * classes + c], w);
                     counts.add_cell(mixed, patch.present[c], 0.5);
                 }
                 counts.f1()
             };
-            let scored = CANDIDATE_WEIGHTS.map(|w| (w, f1(w)));
-            scored
-                .iter()
-                .copied()
+            // The first weight with the best F1: strictly better replaces it.
+            CANDIDATE_WEIGHTS
+                .into_iter()
+                .map(|w| (w, f1(w)))
                 .fold((0.0, f64::NEG_INFINITY), |best, (w, f)| {
                     if f > best.1 { (w, f) } else { best }
                 })

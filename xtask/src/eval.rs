@@ -259,8 +259,9 @@ fn note_counts(detected: &[Note], reference: &[Note], same_class: bool) -> Count
     }
 }
 
-/// Accumulates the counts of many pieces.
-struct Tally {
+/// Accumulates the counts of many pieces, one analysis at a time (an experiment that changes
+/// analyses before they are scored feeds its own).
+pub struct Tally {
     classes: ClassList,
     seconds: f64,
     pieces: usize,
@@ -274,7 +275,8 @@ struct Tally {
 }
 
 impl Tally {
-    fn new(classes: ClassList) -> Self {
+    /// Nothing counted yet, for a model with `classes`.
+    pub fn new(classes: ClassList) -> Self {
         let c = classes.len();
         Self {
             classes,
@@ -291,7 +293,7 @@ impl Tally {
     }
 
     /// Scores `analysis` of `piece`; the clip scores come from `analyzer`'s own windows.
-    fn add(&mut self, analyzer: &Analyzer, piece: &AnnotatedPiece, analysis: &Analysis) {
+    pub fn add(&mut self, analyzer: &Analyzer, piece: &AnnotatedPiece, analysis: &Analysis) {
         let frames = frame_count(piece.samples.len(), ANALYSIS_RATE);
         let truth: FrameLabels = label_score(&piece.score, &self.classes, frames);
         let p = &analysis.predictions;
@@ -322,7 +324,8 @@ impl Tally {
         self.pieces += 1;
     }
 
-    fn report(&self) -> EvalReport {
+    /// The scores of everything added.
+    pub fn report(&self) -> EvalReport {
         let present = |counts: &[Counts]| -> Vec<(usize, Counts)> {
             counts
                 .iter()
@@ -466,20 +469,6 @@ pub fn file_analysis(analyzer: &Analyzer, piece: &AnnotatedPiece) -> Analysis {
         frame_count(piece.samples.len(), ANALYSIS_RATE),
         &mut |_, _| {},
     )
-}
-
-/// Scores `analyses`, one per piece of `pieces`, with `analyzer`'s clip scores: for
-/// experiments that change an analysis before it is scored.
-pub fn evaluate_analyses(
-    analyzer: &Analyzer,
-    pieces: &[AnnotatedPiece],
-    analyses: &[Analysis],
-) -> EvalReport {
-    let mut tally = Tally::new(analyzer.model().sidecar.classes.clone());
-    for (piece, analysis) in pieces.iter().zip(analyses) {
-        tally.add(analyzer, piece, analysis);
-    }
-    tally.report()
 }
 
 /// The report as a table for the terminal.

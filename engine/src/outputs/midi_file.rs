@@ -60,9 +60,10 @@ impl Message {
 /// Whether each of `notes` (sorted by onset) sounds alone: no other note overlaps it.
 fn sounding_alone(notes: &[&Note]) -> Vec<bool> {
     let mut latest_end = f64::NEG_INFINITY;
-    (0..notes.len())
-        .map(|i| {
-            let n = notes[i];
+    notes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
             let after = notes.get(i + 1).is_some_and(|next| next.onset < n.offset);
             let alone = latest_end <= n.onset && !after;
             latest_end = latest_end.max(n.offset);

@@ -2,8 +2,9 @@
 //! a note starts at a peak of the onset posterior (or, with no onset, once the note posterior
 //! has stayed up for the minimum length), lasts while the note posterior stays up (short dips
 //! bridged), ends at the next onset of its key, and counts only once it has sounded for the
-//! minimum length (bridged dips do not count towards it). The file path's [`super::note_creation`] sees the whole signal and can work
-//! backwards; this one decides each frame one frame after it arrives.
+//! minimum length (bridged dips do not count towards it). The file path's
+//! [`super::note_creation`] sees the whole signal and can work backwards; this one decides
+//! each frame one frame after it arrives.
 
 use crate::classes::{ClassList, LOWEST_MIDI_NOTE, PITCH_COUNT};
 use crate::features::FRAMES_PER_SECOND;
