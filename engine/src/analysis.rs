@@ -11,7 +11,7 @@ use crate::compute::ComputeDevice;
 use crate::features::{ANALYSIS_RATE, FeatureStream, frame_count};
 use crate::input::audio_file::MonoAudio;
 use crate::input::resample::{ResampleError, resample, resample_to_analysis_rate};
-use crate::networks::basic_pitch;
+use crate::networks::basic_pitch::{self, BasicPitch};
 use crate::networks::logistic::logistic_in_place;
 use crate::networks::model_file::LoadedModel;
 use crate::timeline::carry::{IdentityCarry, SOUNDING_THRESHOLD};
@@ -69,6 +69,13 @@ impl Analyzer {
     /// basic-pitch, which makes the notes and the pitch activity.
     pub fn transcriber(&self) -> &Transcriber {
         &self.transcriber
+    }
+
+    /// The same analyser transcribing with `network` instead of basic-pitch's own weights
+    /// (fine-tuned ones: `analyze --note-weights`); it must be on [`Self::compute`]'s device.
+    pub fn with_note_network(mut self, network: BasicPitch) -> Self {
+        self.transcriber = Transcriber::with_network(network);
+        self
     }
 
     /// The same analyser without the identity carry in [`Self::analyze`], so an evaluation

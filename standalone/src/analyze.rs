@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use timbrescope_engine::analysis::{Analysis, Analyzer};
 use timbrescope_engine::compute::select_device;
 use timbrescope_engine::input::audio_file::read_mono;
+use timbrescope_engine::networks::basic_pitch::BasicPitch;
 use timbrescope_engine::networks::model_file::load_or_built_in;
 use timbrescope_engine::outputs::midi_file::notes_to_midi;
 use timbrescope_engine::outputs::prediction::PredictionFile;
@@ -37,8 +38,18 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
     if args.pitch_bends {
         analyzer = analyzer.with_pitch_bends();
     }
+    let mut note_weights = "its own weights".to_owned();
+    if let Some(path) = &args.note_weights {
+        match BasicPitch::from_file(path, &analyzer.compute().device) {
+            Ok(network) => {
+                analyzer = analyzer.with_note_network(network);
+                note_weights = path.display().to_string();
+            }
+            Err(e) => eprintln!("warning: {e}; using basic-pitch's own weights instead"),
+        }
+    }
     eprintln!(
-        "model: {}, notes from basic-pitch, inference on {}",
+        "model: {}, notes from basic-pitch ({note_weights}), inference on {}",
         analyzer.model().sidecar.name,
         analyzer.compute().description
     );

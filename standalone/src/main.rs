@@ -109,6 +109,10 @@ pub struct AnalyzeArgs {
     /// A model file (.bpk with its .json sidecar); the built-in model is used otherwise.
     #[arg(long, value_name = "MODEL")]
     model: Option<PathBuf>,
+    /// basic-pitch weights (.bpk) to transcribe notes with, e.g. fine-tuned ones from
+    /// `cargo xtask train`; basic-pitch's own otherwise.
+    #[arg(long, value_name = "BPK")]
+    note_weights: Option<PathBuf>,
     /// Give each note its pitch bend from basic-pitch's pitch contour: a `bend` curve per note
     /// in the JSON, pitch-bend messages in the MIDI file where a note sounds alone on its channel.
     #[arg(long)]

@@ -89,7 +89,8 @@ fn bench(c: &mut Criterion) {
 
     // YAMNet: one 0.96 s patch through the front end and the network; patches start every
     // 0.48 s, so a second of audio costs two patches and a bit.
-    let mut backbone = YamNet::new(&ComputeDevice::cpu().device);
+    let mut backbone =
+        YamNet::new(&ComputeDevice::cpu().device).expect("the YAMNet weights are in the checkout");
     let patch_audio = rendered(1.0, yamnet::log_mel::SAMPLE_RATE);
     c.bench_function("yamnet per 0.96 s patch (CPU, one thread)", |b| {
         pool.install(|| b.iter(|| backbone.analyze(black_box(&patch_audio))))

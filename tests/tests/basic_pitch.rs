@@ -302,3 +302,67 @@ fn the_live_threshold_moves_note_creation() {
         "a higher threshold hears less: {high:?} against {default:?}"
     );
 }
+
+#[test]
+fn the_trainable_half_is_the_network_and_its_weights_go_back_whole() {
+    use burn::prelude::*;
+    use timbrescope_engine::networks::basic_pitch::SHIPPED_WEIGHTS;
+    use timbrescope_engine::networks::basic_pitch::tuning::{CQT_SHAPE, TrainableHeads, transform};
+
+    let device = ComputeDevice::cpu().device;
+    let (audio, _) = fixture("chord");
+    let network = BasicPitch::new(&device);
+    let expected = network.run(&audio).remove(0);
+    let heads = TrainableHeads::from_weights(SHIPPED_WEIGHTS.to_vec(), &device).unwrap();
+    let [frames, bins, parts] = CQT_SHAPE;
+    let cqt = Tensor::<4>::from_data(
+        TensorData::new(transform().run(&audio), [1, frames, bins, parts]),
+        &device,
+    );
+    let out = heads.forward(cqt);
+    let values = |t: Tensor<3>| t.into_data().try_into_vec::<f32>().unwrap();
+    let worst = |ours: &[f32], theirs: &[f32]| {
+        ours.iter()
+            .zip(theirs)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0f32, f32::max)
+    };
+    for (name, ours, theirs) in [
+        ("note", values(out.note), &expected.note),
+        ("onset", values(out.onset), &expected.onset),
+        ("contour", values(out.contour), &expected.contour),
+    ] {
+        assert!(
+            worst(&ours, theirs) < 1e-4,
+            "{name}: {}",
+            worst(&ours, theirs)
+        );
+    }
+    // Written back into a whole graph, the weights give the same network.
+    let rebuilt = heads.weights(SHIPPED_WEIGHTS).unwrap();
+    let reloaded = BasicPitch::with_weights(rebuilt, &device).unwrap();
+    assert_eq!(reloaded.run(&audio).remove(0), expected);
+}
+
+#[test]
+fn weights_that_are_not_basic_pitchs_are_refused_naming_the_file() {
+    let device = ComputeDevice::cpu().device;
+    let dir = tempfile::tempdir().unwrap();
+    let foreign = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/default-model.bpk");
+    let truncated = dir.path().join("truncated.bpk");
+    std::fs::write(
+        &truncated,
+        &timbrescope_engine::networks::basic_pitch::SHIPPED_WEIGHTS[..1000],
+    )
+    .unwrap();
+    let missing = dir.path().join("missing.bpk");
+    for path in [foreign.as_path(), &truncated, &missing] {
+        let error = BasicPitch::from_file(path, &device)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(&path.display().to_string()) && !error.contains('\n'),
+            "{error}"
+        );
+    }
+}

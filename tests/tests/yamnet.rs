@@ -84,7 +84,7 @@ fn the_front_end_matches_the_original_log_mel_frames() {
 #[test]
 fn the_port_reproduces_the_original_network_and_the_whole_path_agrees() {
     let device = ComputeDevice::cpu().device;
-    let mut network = YamNet::new(&device);
+    let mut network = YamNet::new(&device).expect("the YAMNet weights are in the checkout");
     for name in ["chord", "melody"] {
         let reference = fixture(name);
         // The network alone, on the reference frames.

@@ -487,7 +487,7 @@ pub fn run(pieces: usize, validation: usize, bach10: &Path) -> Result<()> {
     }
     let classes = model.sidecar.classes.clone();
     let shipped = Analyzer::new(model, compute.clone(), DEFAULT_FILE_HOP_FRAMES);
-    let mut network = YamNet::new(&compute.device);
+    let mut network = YamNet::new(&compute.device).map_err(anyhow::Error::msg)?;
     let sets = SOURCES
         .iter()
         .map(|(name, _)| Source::named(name).and_then(Source::load))

@@ -90,7 +90,7 @@ pub fn probe_bach10(root: &Path) -> Result<()> {
             .iter()
             .all(|(n, _)| classes.index_of(n).is_some())
     );
-    let mut network = YamNet::new(&ComputeDevice::cpu().device);
+    let mut network = YamNet::new(&ComputeDevice::cpu().device).map_err(anyhow::Error::msg)?;
     let mut pieces: Vec<_> = std::fs::read_dir(root)
         .with_context(|| root.display().to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -25,6 +25,7 @@ use timbrescope_engine::allocator::keep_freed_tensor_memory;
 use timbrescope_engine::analysis::{Analyzer, DEFAULT_FILE_HOP_FRAMES};
 use timbrescope_engine::classes::ClassList;
 use timbrescope_engine::compute::{BackendChoice, select_device};
+use timbrescope_engine::networks::basic_pitch::BasicPitch;
 use timbrescope_engine::networks::model_file::{load_model, load_or_built_in, save_model};
 use timbrescope_synth::demo::demo_score;
 use timbrescope_synth::procedural::ProceduralConfig;
@@ -35,6 +36,7 @@ use timbrescope_synth::wav::write_wav;
 
 use crate::train::checkpoint::RunPaths;
 use crate::train::config::TrainingConfig;
+use crate::train::note_network::{NoteTuningConfig, train_note_network};
 use crate::train::train;
 
 /// The demo file: two passes of the 4 s demo arrangement, at a rate that keeps it small.
@@ -144,6 +146,10 @@ enum Command {
         /// Score the live path (the plugin's stream, fed in blocks) instead of the file path.
         #[arg(long)]
         live: bool,
+        /// basic-pitch weights (.bpk) to transcribe with, e.g. a fine-tuning run's
+        /// (`cargo xtask train` with a `basic_pitch` config); basic-pitch's own otherwise.
+        #[arg(long)]
+        note_weights: Option<PathBuf>,
     },
     /// Set a trained model's instrument operating point on fresh held-out-font music (seeds
     /// `eval` never draws) and write the calibrated model.
@@ -225,19 +231,20 @@ fn main() -> Result<()> {
             resume,
             backend,
         } => {
+            let paths = RunPaths {
+                run_dir,
+                model: out,
+            };
+            if let Some(config) = NoteTuningConfig::in_file(&config)? {
+                let compute = select_device(backend)?;
+                eprintln!("fine-tuning basic-pitch on {}", compute.description);
+                return train_note_network(&config, &paths, &compute, resume);
+            }
             let config =
                 TrainingConfig::load_partial(&config).context("invalid training config")?;
             let compute = select_device(backend)?;
             eprintln!("training on {}", compute.description);
-            train(
-                &config,
-                &RunPaths {
-                    run_dir,
-                    model: out,
-                },
-                &compute,
-                resume,
-            )
+            train(&config, &paths, &compute, resume)
         }
         Command::Curves { run_dir } => {
             let png = run_dir.join("curves.png");
@@ -333,6 +340,7 @@ fn main() -> Result<()> {
             backend,
             no_identity_carry,
             live,
+            note_weights,
         } => {
             if (instruments.is_some() || font.is_some() || source.is_some()) && data != "validation"
             {
@@ -349,6 +357,10 @@ fn main() -> Result<()> {
             let mut analyzer = Analyzer::new(model, compute, DEFAULT_FILE_HOP_FRAMES);
             if no_identity_carry {
                 analyzer = analyzer.without_identity_carry();
+            }
+            if let Some(path) = &note_weights {
+                let network = BasicPitch::from_file(path, &analyzer.compute().device)?;
+                analyzer = analyzer.with_note_network(network);
             }
             let annotated = if data == "validation" {
                 let mut procedural = ProceduralConfig::default();

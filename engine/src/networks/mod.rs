@@ -5,7 +5,8 @@
 
 /// The `generated` module of an imported network: the graph as burn-onnx wrote it into the
 /// invoking folder's `generated.rs`, untouched and exempt from lints. It names burn-store as a
-/// crate of its own, which here is burn's re-export.
+/// crate of its own, which here is burn's re-export. It is public (hidden from the docs) so
+/// that a module wrapping part of the graph for training can expose that part's record.
 macro_rules! imported_graph {
     () => {
         #[allow(
@@ -16,7 +17,8 @@ macro_rules! imported_graph {
             non_snake_case,
             non_camel_case_types
         )]
-        mod generated {
+        #[doc(hidden)]
+        pub mod generated {
             use burn::store as burn_store;
             include!("generated.rs");
         }

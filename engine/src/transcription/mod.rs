@@ -54,6 +54,11 @@ impl Transcriber {
         }
     }
 
+    /// Transcribes with `network` (fine-tuned weights, `--note-weights`).
+    pub fn with_network(network: BasicPitch) -> Self {
+        Self { network }
+    }
+
     /// The network.
     pub fn network(&self) -> &BasicPitch {
         &self.network

@@ -11,6 +11,8 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use burn::prelude::*;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use timbrescope_engine::features::FeatureConfig;
 use timbrescope_synth::sample_sets::ensemble::SourceWeight;
@@ -245,11 +247,7 @@ impl TrainingConfig {
         let Value::Object(given) = serde_json::from_str(&text)? else {
             bail!("a training config is a JSON object");
         };
-        let Value::Object(mut merged) = serde_json::to_value(TrainingConfig::new())? else {
-            unreachable!("a config serialises to a JSON object");
-        };
-        overlay(&mut merged, given, "")?;
-        let config: Self = serde_json::from_value(Value::Object(merged))?;
+        let config: Self = overlaid(TrainingConfig::new(), given)?;
         if let Some(problem) = config.model.features.problem() {
             bail!("model.features: {problem}");
         }
@@ -262,6 +260,19 @@ impl TrainingConfig {
         }
         Ok(config)
     }
+}
+
+/// `defaults` with every field `given` names replaced, at any depth; an unknown field is an
+/// error naming it.
+pub fn overlaid<T: Serialize + DeserializeOwned>(
+    defaults: T,
+    given: Map<String, Value>,
+) -> Result<T> {
+    let Value::Object(mut merged) = serde_json::to_value(defaults)? else {
+        unreachable!("a config serialises to a JSON object");
+    };
+    overlay(&mut merged, given, "")?;
+    Ok(serde_json::from_value(Value::Object(merged))?)
 }
 
 #[cfg(test)]

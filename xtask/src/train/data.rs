@@ -62,6 +62,26 @@ pub fn record(score: &Score, font: &SampleSet, seed: u64) -> Result<(Vec<f32>, u
     Ok((render_score(score, font, rate)?, rate))
 }
 
+/// Renders `score` at the recording rate `seed` picks, each part by its set in `cast`: the
+/// recording and its rate.
+pub fn record_cast(score: &Score, cast: &Cast, seed: u64) -> Result<(Vec<f32>, u32)> {
+    if let Some(set) = cast.single() {
+        return record(score, set, seed);
+    }
+    let rate = recording_rate(seed);
+    let parts = render_parts(score, cast, rate, &[])?;
+    Ok((mix_of(&parts, score.samples_at(rate)), rate))
+}
+
+/// The sum of parts rendered apart, `samples` long.
+fn mix_of(parts: &[Vec<f32>], samples: usize) -> Vec<f32> {
+    let mut mix = vec![0.0f32; samples];
+    for part in parts {
+        mix.iter_mut().zip(part).for_each(|(m, p)| *m += p);
+    }
+    mix
+}
+
 /// Renders `score` as recorded at the rate `seed` picks, each part by its set in `cast`,
 /// labelled from its own notes. With
 /// `timbre`, every part is rendered alone through a random timbre shift and spectral
@@ -103,10 +123,7 @@ pub fn render_labelled(
         }
         None => render_parts(score, cast, rate, &[])?,
     };
-    let mut mix = vec![0.0f32; score.samples_at(rate)];
-    for part in &parts {
-        mix.iter_mut().zip(part).for_each(|(m, p)| *m += p);
-    }
+    let mix = mix_of(&parts, score.samples_at(rate));
     let mut piece = labelled(resample(&mix, rate, ANALYSIS_RATE)?);
     if mask_inaudible {
         timbrescope_synth::audibility::mask_inaudible(

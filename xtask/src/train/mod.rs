@@ -12,6 +12,7 @@ pub mod config;
 pub mod data;
 pub mod loss;
 pub mod network;
+pub mod note_network;
 pub mod pretrain;
 pub mod validation;
 

@@ -18,9 +18,13 @@ imported_graph!();
 
 pub mod cqt;
 pub mod heads;
+pub mod tuning;
 mod weights;
 
+use std::path::Path;
+
 use burn::prelude::*;
+use burn::store::{BurnpackStore, ModuleSnapshot};
 use burn::tensor::{Bytes, Device};
 use rayon::prelude::*;
 
@@ -41,7 +45,57 @@ pub const WINDOW_FRAMES: usize = 172;
 /// Pitch-contour bins: three per semitone over the 88 keys.
 pub const CONTOUR_BINS: usize = 3 * PITCH_COUNT;
 
-const WEIGHTS: &[u8] = include_bytes!("../../../../assets/basic-pitch/nmp.bpk");
+/// basic-pitch's own weights, as imported (compiled in): what the engine runs unless other
+/// weights are given, and where fine-tuning starts.
+pub const SHIPPED_WEIGHTS: &[u8] = include_bytes!("../../../../assets/basic-pitch/nmp.bpk");
+
+/// Why weights cannot be basic-pitch's: the reason (and, from [`BasicPitch::from_file`],
+/// the file).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct WeightsError(pub String);
+
+/// The first lines of a many-line message (burn-store lists every missing tensor), on one.
+fn one_line(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let mut line = lines.iter().take(3).copied().collect::<Vec<_>>().join("; ");
+    if lines.len() > 3 {
+        line += "; …";
+    }
+    line
+}
+
+/// The full imported graph with the weights of a `.bpk` file (basic-pitch's own, or
+/// fine-tuned ones `cargo xtask train` wrote), every tensor of the graph present and of its
+/// shape, none left over.
+fn load_graph(bytes: Vec<u8>, device: &Device) -> Result<generated::Model, WeightsError> {
+    let mut model = generated::Model::new(device);
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)));
+    let applied = model.load_from(&mut store).map_err(|e| {
+        WeightsError(format!(
+            "not basic-pitch weights: {}",
+            one_line(&e.to_string())
+        ))
+    })?;
+    let problem = applied
+        .errors
+        .first()
+        .map(|e| format!("{e:?}"))
+        .or_else(|| {
+            applied
+                .unused
+                .first()
+                .map(|name| format!("tensor {name} is not part of the network"))
+        });
+    match problem {
+        Some(problem) => Err(WeightsError(format!("not basic-pitch weights: {problem}"))),
+        None => Ok(model),
+    }
+}
 
 /// The network's outputs for one window, frame-major, probabilities in [0, 1].
 #[derive(Debug, Clone, PartialEq)]
@@ -72,9 +126,14 @@ enum Graph {
 }
 
 impl BasicPitch {
-    /// The network with its weights (compiled in) on `device`.
+    /// The network with its own weights (compiled in) on `device`.
     pub fn new(device: &Device) -> Self {
-        let model = generated::Model::from_bytes(Bytes::from_bytes_vec(WEIGHTS.to_vec()), device);
+        Self::with_weights(SHIPPED_WEIGHTS.to_vec(), device).expect("the shipped weights load")
+    }
+
+    /// The network with the weights of a `.bpk` file on `device` (`analyze --note-weights`).
+    pub fn with_weights(bytes: Vec<u8>, device: &Device) -> Result<Self, WeightsError> {
+        let model = load_graph(bytes, device)?;
         let graph = if *device == Device::flex() {
             let weights = ImportedWeights::of(&model);
             Graph::Cpu {
@@ -84,10 +143,18 @@ impl BasicPitch {
         } else {
             Graph::Imported(Box::new(model))
         };
-        Self {
+        Ok(Self {
             graph,
             device: device.clone(),
-        }
+        })
+    }
+
+    /// The network with the weights of the `.bpk` file at `path`; the error names the file
+    /// and the reason.
+    pub fn from_file(path: &Path, device: &Device) -> Result<Self, WeightsError> {
+        let named = |reason: String| WeightsError(format!("{}: {reason}", path.display()));
+        let bytes = std::fs::read(path).map_err(|e| named(e.to_string()))?;
+        Self::with_weights(bytes, device).map_err(|e| named(e.to_string()))
     }
 
     /// Runs windows of [`WINDOW_SAMPLES`] samples each, concatenated.

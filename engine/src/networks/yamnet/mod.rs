@@ -23,7 +23,10 @@ pub const CLASS_COUNT: usize = 521;
 /// Width of the embedding.
 pub const EMBEDDING_WIDTH: usize = 1024;
 
-const WEIGHTS: &[u8] = include_bytes!("../../../../assets/yamnet/yamnet.bpk");
+/// The weights in the checkout. They are read at run time, not compiled in: only the
+/// experiments, tests and benchmarks run YAMNet so far, and every product binary would
+/// otherwise carry its 15 MB.
+pub const WEIGHTS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/yamnet/yamnet.bpk");
 
 /// The network's outputs for one patch.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,14 +46,16 @@ pub struct YamNet {
 }
 
 impl YamNet {
-    /// The network with its weights (compiled in) on `device`.
-    pub fn new(device: &Device) -> Self {
-        let model = generated::Model::from_bytes(Bytes::from_bytes_vec(WEIGHTS.to_vec()), device);
-        Self {
+    /// The network with its weights ([`WEIGHTS_FILE`]) on `device`; the error names the file
+    /// when it cannot be read.
+    pub fn new(device: &Device) -> Result<Self, String> {
+        let bytes = std::fs::read(WEIGHTS_FILE).map_err(|e| format!("{WEIGHTS_FILE}: {e}"))?;
+        let model = generated::Model::from_bytes(Bytes::from_bytes_vec(bytes), device);
+        Ok(Self {
             model,
             device: device.clone(),
             front_end: LogMel::new(),
-        }
+        })
     }
 
     /// Runs log-mel patches (`[P][96][64]` concatenated), one output per patch. The graph
