@@ -38,14 +38,14 @@ pub fn run(args: &AnalyzeArgs) -> ExitCode {
     if args.pitch_bends {
         analyzer = analyzer.with_pitch_bends();
     }
-    let mut note_weights = "its own weights".to_owned();
+    let mut note_weights = "built-in weights".to_owned();
     if let Some(path) = &args.note_weights {
         match BasicPitch::from_file(path, &analyzer.compute().device) {
             Ok(network) => {
                 analyzer = analyzer.with_note_network(network);
                 note_weights = path.display().to_string();
             }
-            Err(e) => eprintln!("warning: {e}; using basic-pitch's own weights instead"),
+            Err(e) => eprintln!("warning: {e}; using the built-in weights instead"),
         }
     }
     eprintln!(

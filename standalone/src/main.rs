@@ -109,8 +109,9 @@ pub struct AnalyzeArgs {
     /// A model file (.bpk with its .json sidecar); the built-in model is used otherwise.
     #[arg(long, value_name = "MODEL")]
     model: Option<PathBuf>,
-    /// basic-pitch weights (.bpk) to transcribe notes with, e.g. fine-tuned ones from
-    /// `cargo xtask train`; basic-pitch's own otherwise.
+    /// basic-pitch weights (.bpk) to transcribe notes with: basic-pitch's own
+    /// (`assets/basic-pitch/nmp.bpk`) or a fine-tuning run's; the built-in fine-tuned ones
+    /// otherwise.
     #[arg(long, value_name = "BPK")]
     note_weights: Option<PathBuf>,
     /// Give each note its pitch bend from basic-pitch's pitch contour: a `bend` curve per note

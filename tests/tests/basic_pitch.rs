@@ -8,7 +8,8 @@ use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::input::audio_file::{MonoAudio, read_mono};
 use timbrescope_engine::live::stream::{LiveAnalyzer, LiveOutput};
 use timbrescope_engine::networks::basic_pitch::{
-    BasicPitch, CONTOUR_BINS, SAMPLE_RATE, WINDOW_FRAMES, WINDOW_SAMPLES,
+    BasicPitch, CONTOUR_BINS, ORIGINAL_WEIGHTS, SAMPLE_RATE, TUNED_WEIGHTS, WINDOW_FRAMES,
+    WINDOW_SAMPLES,
 };
 use timbrescope_engine::networks::model_file::built_in_model;
 use timbrescope_engine::timeline::notes::NoteEvent;
@@ -39,7 +40,8 @@ fn fixture(name: &str) -> (Vec<f32>, Vec<f32>) {
 
 #[test]
 fn the_port_reproduces_the_original_network_on_a_chord_and_a_melody() {
-    let network = BasicPitch::new(&ComputeDevice::cpu().device);
+    let network = BasicPitch::with_weights(ORIGINAL_WEIGHTS.to_vec(), &ComputeDevice::cpu().device)
+        .expect("basic-pitch's own weights load");
     for name in ["chord", "melody"] {
         let (audio, reference) = fixture(name);
         let out = network.run(&audio).remove(0);
@@ -306,14 +308,13 @@ fn the_live_threshold_moves_note_creation() {
 #[test]
 fn the_trainable_half_is_the_network_and_its_weights_go_back_whole() {
     use burn::prelude::*;
-    use timbrescope_engine::networks::basic_pitch::SHIPPED_WEIGHTS;
     use timbrescope_engine::networks::basic_pitch::tuning::{CQT_SHAPE, TrainableHeads, transform};
 
     let device = ComputeDevice::cpu().device;
     let (audio, _) = fixture("chord");
     let network = BasicPitch::new(&device);
     let expected = network.run(&audio).remove(0);
-    let heads = TrainableHeads::from_weights(SHIPPED_WEIGHTS.to_vec(), &device).unwrap();
+    let heads = TrainableHeads::from_weights(TUNED_WEIGHTS.to_vec(), &device).unwrap();
     let [frames, bins, parts] = CQT_SHAPE;
     let cqt = Tensor::<4>::from_data(
         TensorData::new(transform().run(&audio), [1, frames, bins, parts]),
@@ -339,7 +340,7 @@ fn the_trainable_half_is_the_network_and_its_weights_go_back_whole() {
         );
     }
     // Written back into a whole graph, the weights give the same network.
-    let rebuilt = heads.weights(SHIPPED_WEIGHTS).unwrap();
+    let rebuilt = heads.weights(ORIGINAL_WEIGHTS).unwrap();
     let reloaded = BasicPitch::with_weights(rebuilt, &device).unwrap();
     assert_eq!(reloaded.run(&audio).remove(0), expected);
 }
@@ -350,11 +351,7 @@ fn weights_that_are_not_basic_pitchs_are_refused_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let foreign = Path::new(env!("CARGO_MANIFEST_DIR")).join("../assets/default-model.bpk");
     let truncated = dir.path().join("truncated.bpk");
-    std::fs::write(
-        &truncated,
-        &timbrescope_engine::networks::basic_pitch::SHIPPED_WEIGHTS[..1000],
-    )
-    .unwrap();
+    std::fs::write(&truncated, &TUNED_WEIGHTS[..1000]).unwrap();
     let missing = dir.path().join("missing.bpk");
     for path in [foreign.as_path(), &truncated, &missing] {
         let error = BasicPitch::from_file(path, &device)

@@ -192,6 +192,9 @@ pub struct EvalReport {
     /// Notes whatever the instrument: same pitch, onset within 50 ms (how transcription
     /// papers, basic-pitch's among them, score notes).
     pub pitch_notes: Score3,
+    /// Per class present in the reference: the share of its notes found whatever the
+    /// instrument (recall of [`Self::pitch_notes`]), so that it shows whose notes are missed.
+    pub pitch_note_recall_per_class: BTreeMap<String, f64>,
     /// Clip LRAP over 1 s windows.
     pub clip_lrap: f64,
     /// Clip decisions over 1 s windows, micro-averaged.
@@ -229,9 +232,10 @@ fn reference_notes(score: &Score, classes: &ClassList) -> Vec<Note> {
 
 /// The largest one-to-one matching of detected to reference notes of the same pitch with
 /// onsets within 50 ms (mir_eval's rule, which transcription papers report); with
-/// `same_class` a match must also name the right instrument. Taking detected notes in onset
-/// order and giving each the earliest reference still in reach is optimal for such windows.
-fn note_counts(detected: &[Note], reference: &[Note], same_class: bool) -> Counts {
+/// `same_class` a match must also name the right instrument; beside the counts, which
+/// reference notes were found. Taking detected notes in onset order and giving each the
+/// earliest reference still in reach is optimal for such windows.
+fn note_counts(detected: &[Note], reference: &[Note], same_class: bool) -> (Counts, Vec<bool>) {
     let mut used = vec![false; reference.len()];
     let mut matched = 0u64;
     let mut order: Vec<&Note> = detected.iter().collect();
@@ -252,11 +256,12 @@ fn note_counts(detected: &[Note], reference: &[Note], same_class: bool) -> Count
             matched += 1;
         }
     }
-    Counts {
+    let counts = Counts {
         true_positive: matched,
         false_positive: detected.len() as u64 - matched,
         false_negative: reference.len() as u64 - matched,
-    }
+    };
+    (counts, used)
 }
 
 /// Accumulates the counts of many pieces, one analysis at a time (an experiment that changes
@@ -270,6 +275,8 @@ pub struct Tally {
     pianoroll: Counts,
     notes: Counts,
     pitch_notes: Counts,
+    /// Per class: reference notes found whatever the instrument, and all of them.
+    pitch_notes_found: Vec<(u64, u64)>,
     clip: Vec<Counts>,
     lrap: Vec<f64>,
 }
@@ -287,6 +294,7 @@ impl Tally {
             pianoroll: Counts::default(),
             notes: Counts::default(),
             pitch_notes: Counts::default(),
+            pitch_notes_found: vec![(0, 0); c],
             clip: vec![Counts::default(); c],
             lrap: Vec::new(),
         }
@@ -307,8 +315,13 @@ impl Tally {
         self.pianoroll
             .add(&p.pianoroll, &truth.pianoroll, HEARD_THRESHOLD);
         let reference = reference_notes(&piece.score, &self.classes);
-        self.notes = self.notes + note_counts(&analysis.notes, &reference, true);
-        self.pitch_notes = self.pitch_notes + note_counts(&analysis.notes, &reference, false);
+        self.notes = self.notes + note_counts(&analysis.notes, &reference, true).0;
+        let (pitch_notes, found) = note_counts(&analysis.notes, &reference, false);
+        self.pitch_notes = self.pitch_notes + pitch_notes;
+        for (note, found) in reference.iter().zip(found) {
+            let tally = &mut self.pitch_notes_found[note.class];
+            *tally = (tally.0 + u64::from(found), tally.1 + 1);
+        }
 
         // Clip scores of whole, non-overlapping 1 s windows, from the model's attention pooling.
         let whole = frames / WINDOW_FRAMES;
@@ -354,6 +367,13 @@ impl Tally {
             pianoroll: self.pianoroll.into(),
             notes: self.notes.into(),
             pitch_notes: self.pitch_notes.into(),
+            pitch_note_recall_per_class: self
+                .pitch_notes_found
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, all))| *all > 0)
+                .map(|(k, &(found, all))| (names[k].clone(), found as f64 / all as f64))
+                .collect(),
             clip_lrap: self.lrap.iter().sum::<f64>() / self.lrap.len().max(1) as f64,
             clip_micro: total(&self.clip).into(),
             clip_f1_macro: macro_f1(&self.clip),
@@ -557,7 +577,8 @@ mod tests {
             note(2.08, 64, 0),
             note(1.0, 60, 0),
         ];
-        let counts = note_counts(&detected, &reference, true);
+        let (counts, found) = note_counts(&detected, &reference, true);
+        assert_eq!(found, vec![true, false, false]);
         assert_eq!(
             counts,
             Counts {
@@ -575,6 +596,6 @@ mod tests {
         // the largest matching pairs 1.02 with 0.98 and 1.09 with 1.05.
         let reference = [note(0.98, 60, 0), note(1.05, 60, 0)];
         let detected = [note(1.09, 60, 0), note(1.02, 60, 0)];
-        assert_eq!(note_counts(&detected, &reference, false).true_positive, 2);
+        assert_eq!(note_counts(&detected, &reference, false).0.true_positive, 2);
     }
 }

@@ -146,8 +146,9 @@ enum Command {
         /// Score the live path (the plugin's stream, fed in blocks) instead of the file path.
         #[arg(long)]
         live: bool,
-        /// basic-pitch weights (.bpk) to transcribe with, e.g. a fine-tuning run's
-        /// (`cargo xtask train` with a `basic_pitch` config); basic-pitch's own otherwise.
+        /// basic-pitch weights (.bpk) to transcribe with: basic-pitch's own
+        /// (`assets/basic-pitch/nmp.bpk`) or a fine-tuning run's (`cargo xtask train` with a
+        /// `basic_pitch` config); the built-in fine-tuned ones otherwise.
         #[arg(long)]
         note_weights: Option<PathBuf>,
     },

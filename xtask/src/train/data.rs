@@ -289,69 +289,56 @@ pub struct DataSpec {
     pub mask_inaudible: bool,
 }
 
-/// Renders pieces on `threads` background threads; examples arrive through [`ExampleStream::next`].
-pub struct ExampleStream {
-    receiver: Receiver<Example>,
+/// Items rendered on background threads, in the order each worker makes them: worker `k` of
+/// `n` renders the pieces `first_seed + k`, `+ k + n`, … and sends each piece's items; a piece
+/// that cannot be rendered (a source lacks its instrument) is skipped.
+pub struct RenderStream<T> {
+    receiver: Receiver<T>,
     workers: Vec<JoinHandle<()>>,
 }
 
-impl ExampleStream {
-    /// Starts the workers; worker `k` renders pieces `first_seed + k`, `+ k + threads`, …
-    pub fn start(
-        spec: DataSpec,
-        classes: ClassList,
-        features: FeatureConfig,
+impl<T: Send + 'static> RenderStream<T> {
+    /// Starts `threads` workers, each with the renderer `renderer` makes for it (so that it
+    /// holds its own copies of what rendering needs); at most `queued` items wait.
+    pub fn start<R>(
+        first_seed: u64,
         threads: usize,
-    ) -> Result<Self> {
-        let ensemble = Ensemble::load(&spec.sources)?;
-        let (sender, receiver) = sync_channel(256);
-        let workers =
-            (0..threads.max(1))
-                .map(|k| {
-                    let (spec, classes, features, ensemble, sender): (
-                        _,
-                        _,
-                        _,
-                        _,
-                        SyncSender<Example>,
-                    ) = (
-                        spec.clone(),
-                        classes.clone(),
-                        features.clone(),
-                        ensemble.clone(),
-                        sender.clone(),
-                    );
-                    std::thread::spawn(move || {
-                        let mut seed = spec.first_seed + k as u64;
-                        loop {
-                            let Ok(examples) =
-                                training_examples(seed, &classes, &features, &spec, &ensemble)
-                            else {
-                                seed += threads as u64;
-                                continue;
-                            };
-                            for example in examples {
-                                if sender.send(example).is_err() {
-                                    return;
-                                }
+        queued: usize,
+        renderer: impl Fn() -> R,
+    ) -> Self
+    where
+        R: FnMut(u64) -> Result<Vec<T>> + Send + 'static,
+    {
+        let (sender, receiver) = sync_channel(queued);
+        let threads = threads.max(1);
+        let workers = (0..threads)
+            .map(|k| {
+                let (mut render, sender): (R, SyncSender<T>) = (renderer(), sender.clone());
+                std::thread::spawn(move || {
+                    let mut seed = first_seed + k as u64;
+                    loop {
+                        for item in render(seed).unwrap_or_default() {
+                            if sender.send(item).is_err() {
+                                return;
                             }
-                            seed += threads as u64;
                         }
-                    })
+                        seed += threads as u64;
+                    }
                 })
-                .collect();
-        Ok(Self { receiver, workers })
+            })
+            .collect();
+        Self { receiver, workers }
     }
 
-    /// The next example (blocks until one is rendered).
-    pub fn next(&self) -> Example {
+    /// The next item (blocks until one is rendered).
+    pub fn next(&self) -> T {
         self.receiver
             .recv()
             .expect("workers run until the stream is dropped")
     }
 }
 
-impl Drop for ExampleStream {
+impl<T> Drop for RenderStream<T> {
     fn drop(&mut self) {
         // Dropping the receiver ends each worker at its next send.
         let (_, dead) = sync_channel(0);
@@ -360,6 +347,26 @@ impl Drop for ExampleStream {
             let _ = worker.join();
         }
     }
+}
+
+/// Training examples of `spec`'s pieces, rendered on `threads` background threads.
+pub fn example_stream(
+    spec: DataSpec,
+    classes: ClassList,
+    features: FeatureConfig,
+    threads: usize,
+) -> Result<RenderStream<Example>> {
+    let ensemble = Ensemble::load(&spec.sources)?;
+    let first_seed = spec.first_seed;
+    Ok(RenderStream::start(first_seed, threads, 256, move || {
+        let (spec, classes, features, ensemble) = (
+            spec.clone(),
+            classes.clone(),
+            features.clone(),
+            ensemble.clone(),
+        );
+        move |seed| training_examples(seed, &classes, &features, &spec, &ensemble)
+    }))
 }
 
 /// A batch as tensors on a device.

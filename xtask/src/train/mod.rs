@@ -38,7 +38,7 @@ use crate::curves::write_curves;
 use crate::seeds::training_seed;
 use crate::train::checkpoint::{Progress, RunPaths, load_checkpoint, open_log, save_checkpoint};
 use crate::train::config::{LossWeights, TrainingConfig};
-use crate::train::data::{Batch, DataSpec, Example, ExampleStream, batch};
+use crate::train::data::{Batch, DataSpec, Example, batch, example_stream};
 use crate::train::loss::MultitaskLoss;
 use crate::train::network::{model_config, starting_weights};
 use crate::train::pretrain::pretrain_stage;
@@ -178,8 +178,7 @@ pub fn train(
         augmentation: config.augmentation.clone(),
         mask_inaudible: config.data.mask_inaudible,
     };
-    let stream =
-        ExampleStream::start(spec, classes.clone(), features.clone(), config.data.threads)?;
+    let stream = example_stream(spec, classes.clone(), features.clone(), config.data.threads)?;
     let weights = config.loss;
     let log_path = paths.run_dir.join("metrics.csv");
     let mut log = open_log(

@@ -45,9 +45,13 @@ pub const WINDOW_FRAMES: usize = 172;
 /// Pitch-contour bins: three per semitone over the 88 keys.
 pub const CONTOUR_BINS: usize = 3 * PITCH_COUNT;
 
-/// basic-pitch's own weights, as imported (compiled in): what the engine runs unless other
-/// weights are given, and where fine-tuning starts.
-pub const SHIPPED_WEIGHTS: &[u8] = include_bytes!("../../../../assets/basic-pitch/nmp.bpk");
+/// basic-pitch's own weights, as imported: where fine-tuning starts, and what the port is
+/// checked against the original network with.
+pub const ORIGINAL_WEIGHTS: &[u8] = include_bytes!("../../../../assets/basic-pitch/nmp.bpk");
+/// The weights the engine runs (compiled in): basic-pitch's own, fine-tuned on our synthetic
+/// music (`cargo xtask train --config xtask/configs/basic-pitch-tuned.json`), ahead of them on
+/// Bach10 and the TimGM6mb validation music (`assets/basic-pitch/tuned.json`).
+pub const TUNED_WEIGHTS: &[u8] = include_bytes!("../../../../assets/basic-pitch/tuned.bpk");
 
 /// Why weights cannot be basic-pitch's: the reason (and, from [`BasicPitch::from_file`],
 /// the file).
@@ -126,9 +130,9 @@ enum Graph {
 }
 
 impl BasicPitch {
-    /// The network with its own weights (compiled in) on `device`.
+    /// The network with the weights the engine runs ([`TUNED_WEIGHTS`]) on `device`.
     pub fn new(device: &Device) -> Self {
-        Self::with_weights(SHIPPED_WEIGHTS.to_vec(), device).expect("the shipped weights load")
+        Self::with_weights(TUNED_WEIGHTS.to_vec(), device).expect("the shipped weights load")
     }
 
     /// The network with the weights of a `.bpk` file on `device` (`analyze --note-weights`).

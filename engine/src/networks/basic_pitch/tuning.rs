@@ -12,7 +12,7 @@ use burn::tensor::Bytes;
 use super::cqt::Cqt;
 use super::heads::CQT_BINS;
 use super::weights::ImportedWeights;
-use super::{SHIPPED_WEIGHTS, WINDOW_FRAMES, WeightsError, generated, load_graph};
+use super::{ORIGINAL_WEIGHTS, WINDOW_FRAMES, WeightsError, generated, load_graph};
 
 /// The shape of one window's CQT as the trainable half takes it: frames, bins, real and
 /// imaginary parts.
@@ -119,6 +119,6 @@ impl TrainableHeads {
 /// half: `[172][324][2]` per window ([`Cqt::run`]).
 pub fn transform() -> Cqt {
     let graph =
-        load_graph(SHIPPED_WEIGHTS.to_vec(), &Device::flex()).expect("the shipped weights load");
+        load_graph(ORIGINAL_WEIGHTS.to_vec(), &Device::flex()).expect("the shipped weights load");
     Cqt::of(&ImportedWeights::of(&graph))
 }

@@ -1,10 +1,8 @@
 //! basic-pitch's training windows: procedural pieces rendered from the permitted sources as
 //! the recogniser's are (each part drawing its set by weight), resampled to 22 050 Hz, cut
 //! into the network's 2 s windows, each window's CQT computed once (its filters are never
-//! trained) beside its labels at the network's 86 frames/s, produced on background threads.
-
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::thread::JoinHandle;
+//! trained) beside its labels at the network's 86 frames/s, produced on background threads
+//! ([`RenderStream`]).
 
 use anyhow::Result;
 use rand::SeedableRng;
@@ -22,7 +20,7 @@ use timbrescope_synth::sample_sets::ensemble::Ensemble;
 use timbrescope_synth::score::{Score, Voice};
 
 use crate::train::augment::random_variations;
-use crate::train::data::record_cast;
+use crate::train::data::{RenderStream, record_cast};
 
 /// One 2 s window: its CQT and what the network should say of it.
 #[derive(Debug, Clone)]
@@ -119,66 +117,20 @@ pub fn piece_windows(
         .collect())
 }
 
-/// Renders windows on background threads; they arrive through [`NoteWindowStream::next`].
-pub struct NoteWindowStream {
-    receiver: Receiver<NoteWindow>,
-    workers: Vec<JoinHandle<()>>,
-}
-
-impl NoteWindowStream {
-    /// Starts `threads` workers on `spec`, each part's set drawn from `ensemble`.
-    pub fn start(
-        spec: NoteDataSpec,
-        classes: ClassList,
-        ensemble: Ensemble,
-        threads: usize,
-    ) -> Self {
-        let (sender, receiver) = sync_channel(64);
-        let threads = threads.max(1);
-        let workers = (0..threads)
-            .map(|k| {
-                let (spec, classes, ensemble, sender): (_, _, _, SyncSender<NoteWindow>) = (
-                    spec.clone(),
-                    classes.clone(),
-                    ensemble.clone(),
-                    sender.clone(),
-                );
-                std::thread::spawn(move || {
-                    let cqt = transform();
-                    let mut seed = spec.first_seed + k as u64;
-                    loop {
-                        // A piece a source cannot play is skipped, as the recogniser's are.
-                        let windows = piece_windows(seed, &classes, &spec, &ensemble, &cqt)
-                            .unwrap_or_default();
-                        for window in windows {
-                            if sender.send(window).is_err() {
-                                return;
-                            }
-                        }
-                        seed += threads as u64;
-                    }
-                })
-            })
-            .collect();
-        Self { receiver, workers }
-    }
-
-    /// The next window (blocks until one is rendered).
-    pub fn next(&self) -> NoteWindow {
-        self.receiver
-            .recv()
-            .expect("workers run until the stream is dropped")
-    }
-}
-
-impl Drop for NoteWindowStream {
-    fn drop(&mut self) {
-        let (_, dead) = sync_channel(0);
-        drop(std::mem::replace(&mut self.receiver, dead));
-        for worker in self.workers.drain(..) {
-            let _ = worker.join();
-        }
-    }
+/// `spec`'s training windows, rendered on `threads` background threads, each part's set drawn
+/// from `ensemble`.
+pub fn note_window_stream(
+    spec: NoteDataSpec,
+    classes: ClassList,
+    ensemble: Ensemble,
+    threads: usize,
+) -> RenderStream<NoteWindow> {
+    // A window is about 0.7 MB (its CQT and labels).
+    RenderStream::start(spec.first_seed, threads, 64, move || {
+        let (spec, classes, ensemble, cqt) =
+            (spec.clone(), classes.clone(), ensemble.clone(), transform());
+        move |seed| piece_windows(seed, &classes, &spec, &ensemble, &cqt)
+    })
 }
 
 #[cfg(test)]
@@ -235,7 +187,7 @@ mod tests {
     #[test]
     fn the_labels_line_up_with_what_basic_pitch_hears() {
         use timbrescope_engine::compute::ComputeDevice;
-        use timbrescope_engine::networks::basic_pitch::BasicPitch;
+        use timbrescope_engine::networks::basic_pitch::{BasicPitch, ORIGINAL_WEIGHTS};
         use timbrescope_synth::render::Cast;
         use timbrescope_synth::sample_sets::catalogue::Source;
 
@@ -255,7 +207,8 @@ mod tests {
         let piano = Source::named("fluidr3").unwrap().load().unwrap();
         let (recorded, rate) = record_cast(&score, &Cast::from(&piano), 0).unwrap();
         let samples = resample(&recorded, rate, SAMPLE_RATE).unwrap();
-        let out = BasicPitch::new(&ComputeDevice::cpu().device)
+        let out = BasicPitch::with_weights(ORIGINAL_WEIGHTS.to_vec(), &ComputeDevice::cpu().device)
+            .unwrap()
             .run(&samples[..WINDOW_SAMPLES])
             .remove(0);
         let labels = window_labels(&score, 0);

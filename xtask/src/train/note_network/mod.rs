@@ -22,14 +22,14 @@ use timbrescope_engine::compute::ComputeDevice;
 use timbrescope_engine::networks::basic_pitch::tuning::{
     CQT_SHAPE, HeadOutputs, LAYERS, TrainableHeads, transform,
 };
-use timbrescope_engine::networks::basic_pitch::{CONTOUR_BINS, SHIPPED_WEIGHTS, WINDOW_FRAMES};
+use timbrescope_engine::networks::basic_pitch::{CONTOUR_BINS, ORIGINAL_WEIGHTS, WINDOW_FRAMES};
 use timbrescope_synth::procedural::ProceduralConfig;
 use timbrescope_synth::sample_sets::ensemble::{Ensemble, SourceWeight};
 
 use crate::seeds::{EARLY_STOPPING_SEED, training_seed};
 use crate::train::checkpoint::{Progress, RunPaths, open_log};
 use crate::train::config::overlaid;
-use data::{NoteDataSpec, NoteWindow, NoteWindowStream, piece_windows};
+use data::{NoteDataSpec, NoteWindow, note_window_stream, piece_windows};
 
 /// Everything that decides a fine-tuning run of basic-pitch.
 #[derive(Config, Debug)]
@@ -240,7 +240,7 @@ pub fn train_note_network(
     )?;
     let base = match &config.init_weights {
         Some(path) => std::fs::read(path).with_context(|| format!("init_weights {path}"))?,
-        None => SHIPPED_WEIGHTS.to_vec(),
+        None => ORIGINAL_WEIGHTS.to_vec(),
     };
     let weights_path = checkpoint.join("weights.bpk");
     let progress_path = checkpoint.join("progress.json");
@@ -301,7 +301,7 @@ pub fn train_note_network(
     let held_out_before = held_out_loss(&start_heads, &held_out, config, &inference);
     eprintln!("held-out loss of the starting weights: {held_out_before:.4?}");
 
-    let stream = NoteWindowStream::start(
+    let stream = note_window_stream(
         NoteDataSpec {
             first_seed: training_seed(config.seed, progress.step),
             ..held_out_spec
