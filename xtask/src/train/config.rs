@@ -358,11 +358,25 @@ mod tests {
             }
         }
         assert!(paths.len() >= 20, "found only {paths:?}");
+        // A basic-pitch fine-tuning config is read as `cargo xtask train` reads it.
+        let mut note_configs = 0;
         for path in &paths {
-            if let Err(e) = TrainingConfig::load_partial(path) {
+            let loaded = match crate::train::note_network::NoteTuningConfig::in_file(path) {
+                Ok(Some(_)) => {
+                    note_configs += 1;
+                    Ok(())
+                }
+                Ok(None) => TrainingConfig::load_partial(path).map(|_| ()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = loaded {
                 panic!("{e:#}");
             }
         }
+        assert!(
+            note_configs >= 1,
+            "the shipped basic-pitch recipe is missing"
+        );
     }
 
     #[test]
