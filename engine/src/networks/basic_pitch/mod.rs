@@ -73,30 +73,33 @@ fn one_line(message: &str) -> String {
     line
 }
 
+/// Loads the `.bpk` `bytes` into `module` (the whole graph, or a part of it): every tensor of
+/// the module must be there and of its shape; the result says what in the file was not used.
+fn load_into<M: ModuleSnapshot>(
+    module: &mut M,
+    bytes: Vec<u8>,
+) -> Result<burn::store::ApplyResult, WeightsError> {
+    let invalid = |problem: String| WeightsError(format!("not basic-pitch weights: {problem}"));
+    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)));
+    let applied = module
+        .load_from(&mut store)
+        .map_err(|e| invalid(one_line(&e.to_string())))?;
+    match applied.errors.first() {
+        Some(error) => Err(invalid(one_line(&format!("{error:?}")))),
+        None => Ok(applied),
+    }
+}
+
 /// The full imported graph with the weights of a `.bpk` file (basic-pitch's own, or
 /// fine-tuned ones `cargo xtask train` wrote), every tensor of the graph present and of its
 /// shape, none left over.
 fn load_graph(bytes: Vec<u8>, device: &Device) -> Result<generated::Model, WeightsError> {
     let mut model = generated::Model::new(device);
-    let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)));
-    let applied = model.load_from(&mut store).map_err(|e| {
-        WeightsError(format!(
-            "not basic-pitch weights: {}",
-            one_line(&e.to_string())
-        ))
-    })?;
-    let problem = applied
-        .errors
-        .first()
-        .map(|e| format!("{e:?}"))
-        .or_else(|| {
-            applied
-                .unused
-                .first()
-                .map(|name| format!("tensor {name} is not part of the network"))
-        });
-    match problem {
-        Some(problem) => Err(WeightsError(format!("not basic-pitch weights: {problem}"))),
+    let applied = load_into(&mut model, bytes)?;
+    match applied.unused.first() {
+        Some(name) => Err(WeightsError(format!(
+            "not basic-pitch weights: tensor {name} is not part of the network"
+        ))),
         None => Ok(model),
     }
 }

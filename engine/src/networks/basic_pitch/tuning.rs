@@ -7,12 +7,11 @@
 use burn::module::ParamId;
 use burn::prelude::*;
 use burn::store::{BurnpackStore, ModuleSnapshot};
-use burn::tensor::Bytes;
 
 use super::cqt::Cqt;
 use super::heads::CQT_BINS;
 use super::weights::ImportedWeights;
-use super::{ORIGINAL_WEIGHTS, WINDOW_FRAMES, WeightsError, generated, load_graph};
+use super::{ORIGINAL_WEIGHTS, WINDOW_FRAMES, WeightsError, generated, load_graph, load_into};
 
 /// The shape of one window's CQT as the trainable half takes it: frames, bins, real and
 /// imaginary parts.
@@ -50,14 +49,8 @@ impl TrainableHeads {
         let mut heads = Self {
             submodule2: generated::Submodule2::new(device),
         };
-        let mut store = BurnpackStore::from_bytes(Some(Bytes::from_bytes_vec(bytes)));
-        let applied = heads
-            .load_from(&mut store)
-            .map_err(|e| WeightsError(e.to_string()))?;
-        match applied.errors.first() {
-            Some(error) => Err(WeightsError(format!("{error:?}"))),
-            None => Ok(heads),
-        }
+        load_into(&mut heads, bytes)?;
+        Ok(heads)
     }
 
     /// Posteriors of a batch of windows' CQTs, `[batch, 172, 324, 2]` (see [`transform`]).
@@ -92,11 +85,6 @@ impl TrainableHeads {
             })
             .collect::<Result<Vec<_>, _>>()
             .map(|ids| ids.concat())
-    }
-
-    /// How many numbers the half trains.
-    pub fn parameter_count(&self) -> usize {
-        self.num_params()
     }
 
     /// A whole-graph `.bpk`: the weights of `base` (one itself) with this half's in place of

@@ -356,7 +356,8 @@ pub fn train_note_network(
     }
     bar.finish();
 
-    let tuned = TrainableHeads::from_weights(heads.weights(&base)?, &inference)?;
+    let weights = heads.weights(&base)?;
+    let tuned = TrainableHeads::from_weights(weights.clone(), &inference)?;
     let held_out_after = held_out_loss(&tuned, &held_out, config, &inference);
     eprintln!(
         "held-out loss after {} steps: {held_out_after:.4?}",
@@ -364,7 +365,7 @@ pub fn train_note_network(
     );
     write_weights(
         paths,
-        &heads.weights(&base)?,
+        &weights,
         &serde_json::json!({
             "network": "basic-pitch (ICASSP 2022, Spotify, Apache-2.0), fine-tuned",
             "config": config,
@@ -374,7 +375,7 @@ pub fn train_note_network(
             "windows_seen": progress.step * config.batch_windows,
             "wall_seconds": progress.wall_seconds.round(),
             "device": compute.description,
-            "parameter_count": heads.parameter_count(),
+            "parameter_count": heads.num_params(),
             "trained_parameter_tensors": trained.len(),
             "held_out_loss": {
                 "terms": ["total", "note", "onset", "contour"],
